@@ -1,0 +1,69 @@
+# Family Guide Assistant: `make run` and `make test` are the two commands.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BOT_VENV ?= .venv/bot
+MODELS_DIR ?= models
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+PY := $(BOT_VENV)/bin/python
+RASA := $(BOT_VENV)/bin/rasa
+export BOT_VENV MODELS_DIR RASA_PORT ACTIONS_PORT
+# Quieter TensorFlow; no telemetry leaves the deployment (DESIGN.md: nothing leaves).
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help setup train run shell test test-unit test-dialogue test-integration validate \
+        benchmarks translations lock-bot clean
+
+help:
+	@echo "make run           set up, train if the data changed, start Rasa + action server"
+	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
+	@echo "make test          every test: unit, data validation, dialogue stories, integration"
+	@echo "make benchmarks    NLU cross-validation F1 and reply latency"
+	@echo "make translations  re-extract messages into locales/ and compile catalogs"
+
+setup:
+	@scripts/setup_bot.sh
+
+train: setup
+	@scripts/train.sh
+
+run: train
+	@scripts/run.sh
+
+shell: train
+	@scripts/shell.sh
+
+validate: setup
+	@echo "==> rasa data validate --fail-on-warnings"
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+test-unit: setup
+	@echo "==> pytest: bot/ and actions/"
+	@$(PY) -m pytest tests/bot tests/actions -q
+
+test-dialogue: train
+	@scripts/test_dialogue.sh
+
+test-integration: train
+	@echo "==> integration: real Rasa server + action server over the REST channel"
+	@$(PY) -m pytest tests/integration -q
+
+test: test-unit validate test-dialogue test-integration
+	@echo "==> all tests passed"
+
+benchmarks: train
+	@$(PY) benchmarks/nlu.py
+	@$(PY) benchmarks/latency.py
+
+translations: setup
+	@$(PY) -m bot.i18n.extract
+	@$(PY) -m bot.i18n.compile
+
+lock-bot:
+	@$(PY) -m pip freeze --exclude-editable > requirements/bot.lock && $(PY) -m pip check
+
+clean:
+	rm -rf build results .pytest_cache

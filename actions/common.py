@@ -1,0 +1,110 @@
+"""Small helpers the actions share: the conversation's language, translated content,
+the latest message, the child's profile and the current plan."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+
+from bot.guide.labels import Labels, load_labels
+from bot.guide.model import Guide, load_guide
+from bot.guide.personalized import Personalized, load_personalized
+from bot.i18n import normalize_language, translate
+from bot.planner import Plan, PlanItem, Profile, build_plan
+
+
+def guide() -> Guide:
+    return load_guide()
+
+
+def labels() -> Labels:
+    return load_labels()
+
+
+def personalized() -> Personalized:
+    return load_personalized()
+
+
+def language(tracker: Tracker) -> str:
+    return normalize_language(tracker.get_slot("language"))
+
+
+def tr(tracker: Tracker, msgid: str) -> str:
+    """Content text (guide, labels) in the conversation's language."""
+    return translate(msgid, language(tracker))
+
+
+def latest_text(tracker: Tracker) -> Text:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> Optional[Text]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def latest_entities(tracker: Tracker) -> List[Dict[str, Any]]:
+    return list((tracker.latest_message or {}).get("entities") or [])
+
+
+def last_bot_response(tracker: Tracker) -> Optional[Text]:
+    """The domain response the bot sent last (Rasa keeps it in the event metadata)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def profile(tracker: Tracker) -> Profile:
+    return Profile(grade=tracker.get_slot("grade"), needs=tuple(tracker.get_slot("needs") or ()))
+
+
+def current_plan(tracker: Tracker, **pending: Any) -> Optional[Plan]:
+    """The parent's plan, rebuilt from the slots (the planner is deterministic).
+    `pending` holds slot values an action is about to set."""
+
+    def slot(name: str) -> Any:
+        return pending[name] if name in pending else tracker.get_slot(name)
+
+    if not slot("priority") or not slot("plan_ready"):
+        return None
+    return build_plan(
+        guide(),
+        personalized(),
+        slot("priority"),
+        profile(tracker),
+        dropped=slot("plan_dropped") or [],
+        extra_pages=int(slot("plan_pages") or 0),
+    )
+
+
+def priority_name(tracker: Tracker, priority_id: Optional[str] = None) -> str:
+    priority_id = priority_id or tracker.get_slot("priority")
+    return tr(tracker, guide().priority(priority_id).name) if priority_id else ""
+
+
+def source_label(tracker: Tracker, item: PlanItem) -> str:
+    formats, sections = labels().source_formats, labels().sections
+    if item.need and item.section != "success":
+        return tr(tracker, formats["personalized"]).format(need=tr(tracker, labels().need_label(item.need)))
+    return tr(tracker, formats["guide"]).format(priority=item.priority, section=tr(tracker, sections[item.section]))
+
+
+def item_text(tracker: Tracker, item: PlanItem) -> str:
+    if item.kind == "goal":
+        question = tr(tracker, guide().school_goals_question)
+        goal = tr(tracker, item.text)
+        if item.lead:
+            goal = f"{tr(tracker, item.lead)}: {goal}"
+        return tr(tracker, labels().source_formats["goal_item"]).format(question=question, goal=goal)
+    return tr(tracker, item.text)
+
+
+def plan_lines(tracker: Tracker, plan: Plan) -> str:
+    """Numbered lines, each with where it came from."""
+    return "\n".join(
+        f"{n}. {item_text(tracker, item)} ({source_label(tracker, item)})" for n, item in enumerate(plan.items, 1)
+    )
+
+
+def bullet_lines(texts: List[str]) -> str:
+    return "\n".join(f"- {text}" for text in texts)

@@ -1,0 +1,174 @@
+"""Commands that work at any point: help, start over, go back, a person, stop,
+language, safety, and the answer to anything not understood."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.plan import plan_message
+from actions.validation import next_rephrase
+from bot import parsing
+from bot.events import record_event
+from bot.i18n import supported_languages
+from bot.nlu import extract
+
+PLAN_FORM_ORDER = ("pillar", "priority", "lookfors_seen", "grade", "needs", "school")
+# Slots that survive "start over": the language, and what staff were told.
+KEPT_ON_RESTART = ("language", "handoff_requested", "safety_flag")
+
+
+def last_menu_message(events: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The last bot message that offered buttons, as sent; None if the language has
+    changed since (it would be in the wrong language now)."""
+    for event in reversed(events):
+        if event.get("event") == "slot" and event.get("name") == "language":
+            return None
+        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+            return {"text": event.get("text"), "buttons": event["data"]["buttons"]}
+    return None
+
+
+def resend_last_menu(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    menu = last_menu_message(tracker.events)
+    if menu:
+        dispatcher.utter_message(text=menu["text"], buttons=menu["buttons"])
+    else:
+        dispatcher.utter_message(response="utter_what_next")
+
+
+def slots_to_clear_going_back(requested_slot: Optional[str]) -> List[str]:
+    """Going back from a question re-opens the one before it."""
+    if requested_slot not in PLAN_FORM_ORDER:
+        return []
+    index = PLAN_FORM_ORDER.index(requested_slot)
+    if index == 0:
+        return []
+    previous = PLAN_FORM_ORDER[index - 1]
+    # The priority depends on the pillar: going back to the pillar clears both.
+    return ["pillar", "priority"] if previous == "pillar" else [previous]
+
+
+def language_requested(tracker: Tracker) -> Optional[str]:
+    return parsing.first_entity(common.latest_entities(tracker), "language") or extract.extract_language(
+        common.latest_text(tracker), common.language(tracker)
+    )
+
+
+class ActionHelp(Action):
+    def name(self) -> Text:
+        return "action_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_help")
+        resend_last_menu(dispatcher, tracker)
+        return []
+
+
+class ActionRephrase(Action):
+    """Anything not understood: a rephrase prompt (never the same one twice in a row),
+    then the current menu again, and the message is forgotten by the dialogue."""
+
+    def name(self) -> Text:
+        return "action_rephrase"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response=next_rephrase(common.last_bot_response(tracker)))
+        resend_last_menu(dispatcher, tracker)
+        return [UserUtteranceReverted()]
+
+
+class ActionHandoff(Action):
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        record_event(
+            "handoff_requested",
+            tracker.sender_id,
+            school=tracker.get_slot("school") or None,
+            school_code=tracker.get_slot("school_code"),
+            priority=tracker.get_slot("priority"),
+            language=common.language(tracker),
+        )
+        dispatcher.utter_message(response="utter_handoff")
+        return [SlotSet("handoff_requested", True)]
+
+
+class ActionCrisis(Action):
+    """988 and 911 first, then the conversation is flagged for staff."""
+
+    def name(self) -> Text:
+        return "action_crisis"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_crisis")
+        record_event(
+            "safety_flag",
+            tracker.sender_id,
+            school=tracker.get_slot("school") or None,
+            school_code=tracker.get_slot("school_code"),
+            language=common.language(tracker),
+            reason="crisis_message",
+        )
+        dispatcher.utter_message(response="utter_crisis_resume")
+        events: List[EventType] = [SlotSet("safety_flag", True)]
+        if tracker.active_loop_name:
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
+
+
+class ActionStop(Action):
+    def name(self) -> Text:
+        return "action_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_stop")
+        if tracker.active_loop_name:
+            return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return []
+
+
+class ActionStartOver(Action):
+    def name(self) -> Text:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_start_over")
+        dispatcher.utter_message(response="utter_greet")
+        kept = [SlotSet(name, tracker.get_slot(name)) for name in KEPT_ON_RESTART]
+        return [ActiveLoop(None), AllSlotsReset()] + kept
+
+
+class ActionGoBack(Action):
+    """In the plan form, re-asks the previous question; elsewhere shows the plan menu."""
+
+    def name(self) -> Text:
+        return "action_go_back"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.active_loop_name == "plan_form":
+            return [SlotSet(name, None) for name in slots_to_clear_going_back(tracker.get_slot("requested_slot"))]
+        plan = common.current_plan(tracker)
+        if plan is None:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        dispatcher.utter_message(**plan_message(tracker, plan))
+        return []
+
+
+class ActionChangeLanguage(Action):
+    def name(self) -> Text:
+        return "action_change_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        wanted = language_requested(tracker)
+        if wanted not in supported_languages():
+            dispatcher.utter_message(response="utter_language_unsupported")
+            return []
+        dispatcher.utter_message(response="utter_language_changed", language=wanted)
+        return [SlotSet("language", wanted)]

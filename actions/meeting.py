@@ -1,0 +1,117 @@
+"""After the plan: ask for the meeting (step 5), save its date, invite other parents
+(step 8) and ask for a Strategic Plan workshop (step 10)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.validation import BaseFormValidation
+from bot.events import record_event
+from bot.meeting_time import format_meeting_time, parse_meeting_time
+
+
+def meeting_when(tracker: Tracker) -> Optional[str]:
+    """The saved meeting time, formatted for the parent's language."""
+    value = tracker.get_slot("meeting_time")
+    if not value:
+        return None
+    try:
+        return format_meeting_time(datetime.fromisoformat(value), common.language(tracker))
+    except ValueError:
+        return None
+
+
+class ActionMeetingMessage(Action):
+    def name(self) -> Text:
+        return "action_meeting_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if not tracker.get_slot("priority"):
+            dispatcher.utter_message(response="utter_no_plan_yet")
+            return []
+        school = tracker.get_slot("school")
+        response = "utter_meeting_message" if school else "utter_meeting_message_no_school"
+        dispatcher.utter_message(response=response, school=school or "", priority_name=common.priority_name(tracker))
+        return []
+
+
+class ValidateMeetingForm(BaseFormValidation):
+    def name(self) -> Text:
+        return "validate_meeting_form"
+
+    def validate_meeting_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        parsed = parse_meeting_time(str(value or ""), self.lang(tracker))
+        if parsed.when is not None:
+            return {"meeting_time": parsed.when.isoformat()}
+        if parsed.in_past:
+            dispatcher.utter_message(response="utter_meeting_time_past")
+        elif parsed.has_date or parsed.has_time:
+            dispatcher.utter_message(response="utter_meeting_time_incomplete")
+        elif common.latest_intent(tracker) != "set_meeting":
+            self.not_understood(dispatcher, tracker, "utter_meeting_time_incomplete")
+        return {"meeting_time": None}
+
+
+class ActionSaveMeeting(Action):
+    """Confirms the meeting in the parent's words and records it (reminders use it)."""
+
+    def name(self) -> Text:
+        return "action_save_meeting"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        when = meeting_when(tracker)
+        if when is None:
+            return []
+        record_event(
+            "meeting_scheduled",
+            tracker.sender_id,
+            meeting_time=tracker.get_slot("meeting_time"),
+            school_code=tracker.get_slot("school_code"),
+            priority=tracker.get_slot("priority"),
+            language=common.language(tracker),
+        )
+        dispatcher.utter_message(response="utter_meeting_saved", meeting_when=when)
+        return []
+
+
+class ActionInviteParents(Action):
+    def name(self) -> Text:
+        return "action_invite_parents"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if not tracker.get_slot("priority"):
+            dispatcher.utter_message(response="utter_no_plan_yet")
+            return []
+        when = meeting_when(tracker)
+        response = "utter_invite_text" if when else "utter_invite_text_no_date"
+        dispatcher.utter_message(response=response, meeting_when=when or "", priority_name=common.priority_name(tracker))
+        return []
+
+
+class ActionRequestWorkshop(Action):
+    """Step 10, recorded as a structured event for the parent center."""
+
+    def name(self) -> Text:
+        return "action_request_workshop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        school = tracker.get_slot("school")
+        record_event(
+            "workshop_requested",
+            tracker.sender_id,
+            school=school or None,
+            school_code=tracker.get_slot("school_code"),
+            priority=tracker.get_slot("priority"),
+            language=common.language(tracker),
+        )
+        if school:
+            dispatcher.utter_message(response="utter_workshop_recorded", school=school)
+        else:
+            dispatcher.utter_message(response="utter_workshop_recorded_no_school")
+        return []

@@ -1,0 +1,81 @@
+"""Rasa's REST channel, plus numbered menus.
+
+Same URL and JSON as Rasa's built-in REST channel (POST /webhooks/rest/webhook with
+{"sender", "message", "metadata"?} -> a list of bot messages). One addition: a reply
+that is only a number ("2", "#2", "option 2") chooses that button of the menu the bot
+sent last, exactly as if the parent had tapped it. Everything else goes to NLU as is.
+Configured in credentials.yml as `bot.channels.MenuRestInput`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.menus import last_menu, pick_button
+
+logger = logging.getLogger(__name__)
+MAX_SENDER_ID_CHARS = 128
+
+
+async def recent_bot_events(request: Request, sender_id: Text) -> List[Dict[str, Any]]:
+    """The bot's events since the parent's last message, oldest first."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return []
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return []
+    recent = []
+    for event in reversed(tracker.events):
+        as_dict = event.as_dict()
+        if as_dict.get("event") == "user":
+            break
+        recent.append(as_dict)
+    return list(reversed(recent))
+
+
+async def resolve_menu_reply(request: Request, sender_id: Text, text: Text) -> Text:
+    button = pick_button(text, last_menu(await recent_bot_events(request, sender_id)))
+    if button and button.get("payload"):
+        return button["payload"]
+    return text
+
+
+class MenuRestInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("menu_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            sender_id, text = body.get("sender"), body.get("message")
+            if not isinstance(sender_id, str) or not sender_id or len(sender_id) > MAX_SENDER_ID_CHARS:
+                return response.json({"error": "a 'sender' string of 1-128 characters is required"}, status=400)
+            if not isinstance(text, str):
+                return response.json({"error": "a 'message' string is required"}, status=400)
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            text = await resolve_menu_reply(request, sender_id, text)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception:  # noqa: BLE001 - answer the client, keep the details in the log
+                logger.exception("Could not process a message on the REST channel.")
+                return response.json({"error": "the assistant could not process this message"}, status=500)
+            return response.json(collector.messages)
+
+        return webhook

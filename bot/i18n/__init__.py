@@ -1,0 +1,88 @@
+"""The one translation layer: gettext catalogs under locales/, read with Babel.
+
+English is the source language: every user-facing string (domain responses, button
+titles, guide content, labels) is written in English and used as the msgid. Other
+languages are catalogs (locales/<lang>/LC_MESSAGES/messages.po, compiled to .mo by
+`python -m bot.i18n.compile`). Adding a language is adding a catalog.
+
+This module does not import rasa: the NLG, the actions and the tests all use it.
+"""
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+
+SOURCE_LANGUAGE = "en"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DOMAIN = "messages"
+
+
+def catalog_path(lang: str, locales_dir: Path = LOCALES_DIR, ext: str = "po") -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.{ext}"
+
+
+@lru_cache(maxsize=None)
+def supported_languages(locales_dir: Path = LOCALES_DIR) -> Tuple[str, ...]:
+    """The source language plus every language that ships a catalog."""
+    found = sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return (SOURCE_LANGUAGE,) + tuple(lang for lang in found if lang != SOURCE_LANGUAGE)
+
+
+def normalize_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
+    """Maps a slot value or BCP-47 tag ("es-MX", "ES") to a supported language code."""
+    if not value:
+        return SOURCE_LANGUAGE
+    base = str(value).strip().replace("_", "-").split("-")[0].lower()
+    return base if base in supported_languages(locales_dir) else SOURCE_LANGUAGE
+
+
+@lru_cache(maxsize=None)
+def _messages(lang: str, locales_dir: Path = LOCALES_DIR) -> Dict[str, str]:
+    """msgid -> translation for one language, from the compiled .mo (or the .po)."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    mo, po = catalog_path(lang, locales_dir, "mo"), catalog_path(lang, locales_dir, "po")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            catalog = read_mo(handle)
+    elif po.exists():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+    else:
+        return {}
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
+
+
+def translate(msgid: str, lang: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
+    """The text in `lang`; the English source (logged) when a translation is missing."""
+    if not msgid:
+        return msgid
+    lang = normalize_language(lang, locales_dir)
+    if lang == SOURCE_LANGUAGE:
+        return msgid
+    translated = _messages(lang, locales_dir).get(msgid)
+    if translated is None:
+        # The string itself is bot copy, never user data, so it is safe to log.
+        logger.warning("Missing %s translation for %r; falling back to English.", lang, msgid[:80])
+        return msgid
+    return translated
+
+
+def translate_all(msgids: Iterable[str], lang: Optional[str]) -> list:
+    return [translate(m, lang) for m in msgids]
+
+
+def clear_caches() -> None:
+    """For tests and `make translations`: forget loaded catalogs."""
+    supported_languages.cache_clear()
+    _messages.cache_clear()
