@@ -1,0 +1,110 @@
+"""Runs the real action server and Rasa server (trained model, custom NLG, REST
+channel with numbered menus) on free local ports: used by the integration tests and
+the latency benchmark. Development tooling; the bot never imports it."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MODEL = Path(os.environ.get("MODELS_DIR", ROOT / "models")) / "family-guide.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {seconds}s:\n{log.read_text()[-3000:]}")
+
+
+class Stack:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.env = {**os.environ, "STAFF_EVENTS_PATH": str(tmp / "staff_events.jsonl"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start_actions(self) -> None:
+        log = self.tmp / "actions.log"
+        self.actions = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log, 120)
+
+    def stop_actions(self) -> None:
+        if self.actions and self.actions.poll() is None:
+            self.actions.terminate()
+            self.actions.wait(30)
+
+    def start_rasa(self) -> None:
+        endpoints = self.tmp / "endpoints.yml"
+        endpoints.write_text(
+            (ROOT / "endpoints.yml").read_text().replace("localhost:5055", f"localhost:{self.actions_port}")
+        )
+        log = self.tmp / "rasa.log"
+        self.rasa = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
+            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until_up(f"{self.url}/webhooks/rest/", self.rasa, log, 300)
+
+    def stop(self) -> None:
+        for process in (self.rasa, self.actions):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def post(self, body: Any, raw: Optional[bytes] = None) -> tuple:
+        data = raw if raw is not None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read().decode("utf-8") or "null")
+
+    def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        status, messages = self.post({"sender": sender, "message": text})
+        assert status == 200, messages
+        return messages
+
+
+def texts(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def buttons(messages: List[Dict[str, Any]]) -> List[str]:
+    return [b["title"] for m in messages for b in m.get("buttons") or []]

@@ -1,0 +1,271 @@
+"""Rule-based, language-aware extraction from parents' text messages (English/Spanish).
+
+Pure functions: grade, needs, Family Guide priority ("topic"), pillar, preferred
+language, crisis check, and Rasa-style entity dicts. No rasa import and no work at
+import time: each language's spaCy pipeline and Matcher is built once, on first use,
+from bot/nlu/lexicon/<lang>.yml (the pattern syntax is described at the top of en.yml).
+
+Matching: spacy.blank(lang) + a "lookup" lemmatizer (tables from spacy-lookups-data,
+installed locally, no network). Each token's NORM and LEMMA are then replaced by an
+accent-free lowercase form, so "informacion", "Información" and "INFORMACIÓN" hit the
+same pattern. The Doc is built from the text unchanged, so character offsets always
+index the original string.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+LANGS = ("en", "es")
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+# "<label>_short" patterns (bare "3", "no", "second") count only in messages of at most
+# this many words: in a longer message they are too likely to mean something else.
+SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4}
+NEEDS = ("english_learner", "disability", "gifted", "foster_youth", "attendance", "none")
+# extract_all entity name -> lexicon label, in output order for matches at the same offset.
+ENTITIES = {"grade": "grade", "need": "need", "priority": "topic", "pillar": "pillar", "language": "language"}
+
+
+class Match(NamedTuple):
+    label: str  # lexicon section: "grade", "grade_short", "block", ...
+    value: str  # canonical value; for "block", the label it blocks
+    i: int  # token span [i, j)
+    j: int
+    start: int  # character span [start, end) in the original text
+    end: int
+
+
+class _Pipeline(NamedTuple):
+    nlp: Any
+    matcher: Any
+    meta: dict  # matcher key -> (label, value, context tokens at start, at end)
+    lemmas: Any  # spaCy lookup table, or None when spacy-lookups-data is unavailable
+
+
+# --------------------------------------------------------------------------- building
+def _lang(lang: Any) -> str:
+    code = str(lang or "en").lower()[:2]  # "es-MX" -> "es"
+    return code if code in LANGS else "en"
+
+
+def _fold(s: str) -> str:
+    """Lowercase without accents: "Inglés" -> "ingles" (parents often skip accents)."""
+    s = unicodedata.normalize("NFKD", s.lower())
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=None)
+def _pipeline(lang: str) -> _Pipeline:
+    import spacy  # deferred: importing spaCy is slow (thinc may pull in TensorFlow)
+    from spacy.matcher import Matcher
+
+    nlp = spacy.blank(lang)
+    # Split on any "/" so "iep/504" is two answers, like "n/a" already is.
+    infixes = list(nlp.Defaults.infixes) + [r"/"]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    lemmas = None
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()  # reads lemma_lookup from the installed spacy-lookups-data
+        lemmas = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    except Exception:  # noqa: BLE001 - no lookup tables: fall back to LEMMA == NORM,
+        # so <miss> patterns then only match the base form ("miss", not "missing").
+        if "lemmatizer" in nlp.pipe_names:
+            nlp.remove_pipe("lemmatizer")
+
+    lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    patterns: dict[str, list] = {}
+    meta = {}
+    for label, values in lexicon.items():
+        for value, entries in values.items():
+            for entry in entries:
+                tokens, left, right = _compile(nlp, entry)
+                key = f"{label}|{value}|{left}|{right}"
+                meta[key] = (label, str(value), left, right)
+                patterns.setdefault(key, []).append(tokens)
+    matcher = Matcher(nlp.vocab, validate=True)
+    for key, pats in patterns.items():
+        matcher.add(key, pats)
+    return _Pipeline(nlp, matcher, meta, lemmas)
+
+
+def _words(nlp, text: str) -> list[str]:
+    """Folded NORMs of text as the tokenizer splits it ("doesn't" -> ["does", "not"])."""
+    return [_fold(t.norm_) for t in nlp.make_doc(text)]
+
+
+def _one_word(nlp, word: str) -> str:
+    words = _words(nlp, word)
+    if len(words) != 1:
+        raise ValueError(f"lexicon: {word!r} is {len(words)} tokens; use it outside a|b or <>")
+    return words[0]
+
+
+def _any(values: list[str]) -> Any:
+    return values[0] if len(values) == 1 else {"IN": values}
+
+
+def _piece(nlp, piece: str) -> list[dict]:
+    """One space-separated word of a phrase -> token patterns (syntax: see en.yml)."""
+    extra = {}
+    if piece.startswith("[") and piece.endswith("]"):
+        piece, extra["CTX"] = piece[1:-1], True
+    if piece.endswith("?") and len(piece) > 1:
+        piece, extra["OP"] = piece[:-1], "?"
+    if piece == "#":
+        tokens = [{"LIKE_NUM": True}]
+    elif piece.startswith("<") and piece.endswith(">"):
+        if "<" in piece[1:-1] or ">" in piece[1:-1]:
+            raise ValueError(f"lexicon: {piece!r} mixes <lemmas> and words; split the entry")
+        tokens = [{"LEMMA": _any([_fold(w) for w in piece[1:-1].split("|")])}]
+    elif "|" in piece:
+        tokens = [{"NORM": _any([_one_word(nlp, w) for w in piece.split("|")])}]
+    else:
+        tokens = [{"NORM": w} for w in _words(nlp, piece)]
+    if extra and len(tokens) > 1:
+        raise ValueError(f"lexicon: {piece!r} is several tokens; cannot be optional/context")
+    return [dict(t, **extra) for t in tokens]
+
+
+def _fold_raw(nlp, token: dict) -> dict:
+    """Raw token pattern from YAML: fold NORM/LEMMA strings like the text is folded."""
+    token = dict(token)
+    for attr, fold in (("NORM", lambda w: _one_word(nlp, w)), ("LEMMA", _fold)):
+        spec = token.get(attr)
+        if isinstance(spec, str):
+            token[attr] = fold(spec)
+        elif isinstance(spec, dict):
+            token[attr] = {op: [fold(str(w)) for w in ws] for op, ws in spec.items()}
+    return token
+
+
+def _compile(nlp, entry: Any) -> tuple[list[dict], int, int]:
+    """Lexicon entry -> (Matcher pattern, context tokens to trim at start, at end)."""
+    if isinstance(entry, str):
+        tokens = [t for piece in entry.split() for t in _piece(nlp, piece)]
+    elif isinstance(entry, list):
+        tokens = [_fold_raw(nlp, t) for t in entry]
+    else:  # e.g. an unquoted `no` that YAML read as False
+        raise ValueError(f"lexicon: bad entry {entry!r} (quote it)")
+    ctx = [bool(t.pop("CTX", False)) for t in tokens]
+    left = ctx.index(False) if False in ctx else len(ctx)
+    right = ctx[::-1].index(False) if False in ctx else 0
+    if left == len(ctx) or any(ctx[left:len(ctx) - right]):
+        raise ValueError(f"lexicon: context tokens only at the ends of {entry!r}")
+    if any(c and t.get("OP") for c, t in zip(ctx, tokens)):
+        raise ValueError(f"lexicon: a context token cannot be optional in {entry!r}")
+    return tokens, left, right
+
+
+# --------------------------------------------------------------------------- matching
+def _doc(p: _Pipeline, text: str):
+    # Curly apostrophe -> straight (same length, so offsets stay right): "doesn’t".
+    doc = p.nlp(text.replace("\u2019", "'"))
+    for tok in doc:
+        lemma = tok.lemma_
+        if p.lemmas is not None and lemma == tok.text and tok.text != tok.lower_:
+            lemma = p.lemmas.get(tok.lower_, tok.lower_)  # tables are case-sensitive
+        tok.norm_ = _fold(tok.norm_)
+        tok.lemma_ = _fold(lemma) if lemma else tok.norm_
+    return doc
+
+
+@functools.lru_cache(maxsize=4096)
+def _analyze(text: str, lang: str) -> tuple[int, tuple[Match, ...]]:
+    """(number of words, every lexicon match) for one message; cached so extract_all
+    and the single-field functions share one spaCy pass."""
+    p = _pipeline(lang)
+    doc = _doc(p, text)
+    words = sum(1 for t in doc if not (t.is_punct or t.is_space))
+    found = set()
+    for key, i, j in p.matcher(doc):
+        label, value, left, right = p.meta[p.nlp.vocab.strings[key]]
+        span = doc[i + left : j - right]
+        found.add(Match(label, value, span.start, span.end, span.start_char, span.end_char))
+    return words, tuple(sorted(found))
+
+
+def _overlap(a: Match, b: Match) -> bool:
+    return a.i < b.j and b.i < a.j
+
+
+def _best(text: Any, lang: Any, label: str) -> list[Match]:
+    """Non-overlapping matches for label, best first: longest, then earliest."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    words, matches = _analyze(text, _lang(lang))
+    short = words <= SHORT_MAX.get(label, 0)
+    blocks = [m for m in matches if m.label == "block" and m.value == label]
+    kept: list[Match] = []
+    for m in sorted(matches, key=lambda m: (m.i - m.j, m.i)):
+        if m.label == label or (short and m.label == f"{label}_short"):
+            if not any(_overlap(m, o) for o in blocks + kept):
+                kept.append(m)
+    return kept
+
+
+def _first_value(text: Any, lang: Any, label: str) -> str | None:
+    found = _best(text, lang, label)
+    return found[0].value if found else None
+
+
+def _need_matches(text: Any, lang: Any) -> list[Match]:
+    by_need: dict[str, Match] = {}
+    for m in sorted(_best(text, lang, "need"), key=lambda m: m.i):
+        by_need.setdefault(m.value, m)
+    if len(by_need) > 1:  # "none" only when nothing else was said ("no, he has an IEP")
+        by_need.pop("none", None)
+    return list(by_need.values())
+
+
+# --------------------------------------------------------------------------- public API
+def extract_grade(text: str, lang: str = "en") -> str | None:
+    """"TK", "K" or "1".."12"; None for pre-k, bands ("middle school") and non-grades."""
+    return _first_value(text, lang, "grade")
+
+
+def extract_needs(text: str, lang: str = "en") -> list[str]:
+    """Needs from NEEDS in message order, de-duplicated; ["none"] only if nothing else."""
+    return [m.value for m in _need_matches(text, lang)]
+
+
+def extract_topic(text: str, lang: str = "en") -> str | None:
+    """Family Guide priority id ("1A".."3D", "4A".."5D") for a worry or topic."""
+    return _first_value(text, lang, "topic")
+
+
+def extract_pillar(text: str, lang: str = "en") -> str | None:
+    """Pillar "1".."5" from its number or name; a bare "2" is a menu reply -> None."""
+    return _first_value(text, lang, "pillar")
+
+
+def extract_language(text: str, lang: str = "en") -> str | None:
+    """"en"/"es" when the parent names a language (not "english learner")."""
+    return _first_value(text, lang, "language")
+
+
+def is_crisis(text: str, lang: str = "en") -> bool:
+    """True if the message suggests a child in danger (self-harm, abuse, violence).
+    Tuned for recall: "he hits other kids" fires too."""
+    return bool(_best(text, lang, "crisis"))
+
+
+def extract_all(text: str, lang: str = "en") -> list[dict]:
+    """Rasa-style entities (grade, need per need, priority, pillar, language) with
+    offsets into the original text, ordered by position."""
+    found = [("need", m) for m in _need_matches(text, lang)]
+    for entity, label in ENTITIES.items():
+        if entity != "need":
+            best = _best(text, lang, label)
+            if best:
+                found.append((entity, best[0]))
+    order = list(ENTITIES)
+    found.sort(key=lambda em: (em[1].start, order.index(em[0])))
+    return [
+        {"entity": e, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start : m.end]}
+        for e, m in found
+    ]

@@ -1,0 +1,253 @@
+"""Actions with tracker and dispatcher fakes (rasa-sdk's own classes)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions.conversation import (
+    ActionChangeLanguage,
+    ActionCrisis,
+    ActionGoBack,
+    ActionHandoff,
+    ActionRephrase,
+    ActionStartOver,
+    last_menu_message,
+    slots_to_clear_going_back,
+)
+from actions.guide_info import ActionOrganize, ActionPillarsOverview
+from actions.meeting import ActionInviteParents, ActionMeetingMessage, ActionRequestWorkshop, ValidateMeetingForm
+from actions.plan import ActionBuildPlan, ActionChangePriority, ActionDropQuestion, ActionMoreQuestions, ActionShowPlan
+from actions.plan_form import ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
+from actions.validation import REPHRASE_RESPONSES, next_rephrase
+
+PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"], "school": "Breed Street Elementary",
+           "lookfors_seen": False}
+PLAN_SLOTS = {**PROFILE, "plan_ready": True, "plan_dropped": [], "plan_pages": 0}
+
+
+def slots_of(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def run(action, dispatcher, tracker, domain):
+    return await action.run(dispatcher, tracker, domain)
+
+
+def responses(dispatcher):
+    return [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    "text, entities, requested, expected",
+    [
+        ("my son keeps missing school", [], "pillar", {"pillar": "2", "priority": "2D", "lookfors_seen": None}),
+        ("3", [], "pillar", {"pillar": "3", "priority": None}),
+        ("2", [], "priority", {"pillar": "1", "priority": "1B", "lookfors_seen": None}),
+    ],
+)
+async def test_plan_form_topic(text, entities, requested, expected, tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"pillar": "1" if requested == "priority" else None, "requested_slot": requested},
+                              text=text, intent="choose_topic", entities=entities, active_loop="plan_form")
+    result = ValidatePlanForm().validate_pillar(text, dispatcher, tracker, domain)
+    assert result == expected
+
+
+async def test_pillar_five_points_to_the_strategic_plan(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "pillar"}, text="5", intent="choose_topic", active_loop="plan_form")
+    assert ValidatePlanForm().validate_pillar("5", dispatcher, tracker, domain) == {"pillar": None, "priority": None}
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_not_in_guide_pillar"
+    assert message["name"] == "Investing in Staff" and "lausdstrategicplan" in message["url"]
+
+
+async def test_unclear_answers_alternate_rephrase_prompts(tracker_factory, dispatcher, domain):
+    first = tracker_factory({"requested_slot": "pillar"}, text="purple", intent="nlu_fallback")
+    ValidatePlanForm().validate_pillar("purple", dispatcher, first, domain)
+    bot_said = [{"event": "bot", "metadata": {"utter_action": dispatcher.messages[0]["response"]}}]
+    second = tracker_factory({"requested_slot": "pillar"}, text="green", intent="nlu_fallback", events=bot_said)
+    ValidatePlanForm().validate_pillar("green", dispatcher, second, domain)
+    assert responses(dispatcher) == list(REPHRASE_RESPONSES)
+
+
+def test_next_rephrase_never_repeats():
+    assert next_rephrase(None) != next_rephrase(next_rephrase(None))
+    assert next_rephrase(REPHRASE_RESPONSES[1]) == REPHRASE_RESPONSES[0]
+
+
+async def test_show_checklist_in_the_form(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({**PROFILE, "grade": None, "requested_slot": "lookfors_seen"}, text="yes", intent="affirm")
+    assert ValidatePlanForm().validate_lookfors_seen("yes", dispatcher, tracker, domain) == {"lookfors_seen": True}
+    assert dispatcher.messages[0]["response"] == "utter_lookfors"
+    assert "daily outreach" in dispatcher.messages[0]["lookfor_lines"]
+
+
+@pytest.mark.parametrize("text, grade", [("3rd grade", "3"), ("kinder", "K"), ("TK", "TK"), ("12", "12"), ("blue", None)])
+async def test_grade(text, grade, tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "grade"}, text=text, intent="inform")
+    assert ValidatePlanForm().validate_grade(text, dispatcher, tracker, domain) == {"grade": grade}
+    assert bool(dispatcher.messages) == (grade is None)
+
+
+async def test_needs_by_numbers(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "needs"}, text="1 2", intent="inform")
+    assert ValidatePlanForm().validate_needs("1 2", dispatcher, tracker, domain) == {"needs": ["english_learner", "disability"]}
+
+
+async def test_school_from_the_directory_or_own_words_or_skipped(tracker_factory, dispatcher, domain):
+    validate = ValidatePlanForm().validate_school
+    matched = validate("rosevelt high", dispatcher, tracker_factory(text="rosevelt high", intent="inform"), domain)
+    assert matched["school"] == "Roosevelt Senior High" and matched["school_code"]
+    own = validate("Our Lady Academy", dispatcher, tracker_factory(text="Our Lady Academy", intent="inform"), domain)
+    assert own == {"school": "Our Lady Academy", "school_code": None}
+    skipped = validate("skip", dispatcher, tracker_factory(text="skip", intent="skip"), domain)
+    assert skipped == {"school": "", "school_code": None}
+
+
+async def test_ask_priority_lists_the_pillars_priorities(tracker_factory, dispatcher, domain):
+    await run(ActionAskPriority(), dispatcher, tracker_factory({"pillar": "3"}), domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_priority" and message["pillar_name"] == "Engagement and Collaboration"
+    assert [b["payload"] for b in message["buttons"]] == ['/choose_topic{"priority": "3A"}', '/choose_topic{"priority": "3B"}']
+
+
+async def test_ask_lookfors_offer_carries_the_priority_statement(tracker_factory, dispatcher, domain):
+    await run(ActionAskLookforsSeen(), dispatcher, tracker_factory({"priority": "1C"}), domain)
+    assert dispatcher.messages[0]["statement"].startswith("The District will eliminate opportunity gaps")
+
+
+async def test_build_plan_numbers_each_item_with_its_source(tracker_factory, dispatcher, domain):
+    events = await run(ActionBuildPlan(), dispatcher, tracker_factory(PROFILE), domain)
+    assert slots_of(events)["plan_ready"] is True
+    lines = dispatcher.messages[0]["plan_lines"].splitlines()
+    assert 5 <= len(lines) <= 8
+    assert lines[0].startswith("1. ") and lines[0].endswith("(2D, What to ask)")
+    assert any(line.endswith("(personalized: English learner)") for line in lines)
+    assert "What are our school's goals" in lines[-1]
+
+
+async def test_show_plan_before_and_after(tracker_factory, dispatcher, domain):
+    await run(ActionShowPlan(), dispatcher, tracker_factory(), domain)
+    await run(ActionShowPlan(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    assert responses(dispatcher) == ["utter_no_plan_yet", "utter_plan"]
+
+
+async def test_more_questions_then_nothing_left(tracker_factory, dispatcher, domain):
+    events = await run(ActionMoreQuestions(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    assert slots_of(events) == {"plan_pages": 1}
+    events = await run(ActionMoreQuestions(), dispatcher, tracker_factory({**PLAN_SLOTS, "plan_pages": 9}), domain)
+    assert events == [] and responses(dispatcher)[-2:] == ["utter_no_more_questions", "utter_plan"]
+
+
+async def test_drop_question(tracker_factory, dispatcher, domain):
+    events = await run(ActionDropQuestion(), dispatcher, tracker_factory({**PLAN_SLOTS, "drop_number": "1"}), domain)
+    assert slots_of(events) == {"plan_dropped": ["2D.ask.1"], "drop_number": None}
+    assert "mentorship" not in dispatcher.messages[-1]["plan_lines"]
+
+
+@pytest.mark.parametrize(
+    "text, entities, expected",
+    [("switch to bullying", [], {"pillar": "2", "priority": "2A"}),
+     ("pillar 3 please", [], {"pillar": "3", "priority": None}),
+     ("different topic", [], {"pillar": None, "priority": None})],
+)
+async def test_change_priority_keeps_the_profile(text, entities, expected, tracker_factory, dispatcher, domain):
+    events = await run(ActionChangePriority(), dispatcher, tracker_factory(PLAN_SLOTS, text=text, entities=entities), domain)
+    slots = slots_of(events)
+    assert {k: slots[k] for k in ("pillar", "priority")} == expected
+    assert slots["plan_ready"] is False and slots["lookfors_seen"] is None
+    assert "grade" not in slots and "needs" not in slots
+
+
+async def test_meeting_time_from_free_text(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "meeting_time"}, text="next tuesday at 3", intent="set_meeting")
+    value = ValidateMeetingForm().validate_meeting_time("next tuesday at 3", dispatcher, tracker, domain)["meeting_time"]
+    assert value.endswith(("-08:00", "-07:00")) and "T15:00:00" in value
+    partial = ValidateMeetingForm().validate_meeting_time("tuesday", dispatcher, tracker_factory(text="tuesday"), domain)
+    assert partial == {"meeting_time": None} and responses(dispatcher) == ["utter_meeting_time_incomplete"]
+
+
+async def test_meeting_message_with_and_without_school(tracker_factory, dispatcher, domain):
+    await run(ActionMeetingMessage(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    await run(ActionMeetingMessage(), dispatcher, tracker_factory({**PLAN_SLOTS, "school": ""}), domain)
+    assert responses(dispatcher) == ["utter_meeting_message", "utter_meeting_message_no_school"]
+    assert dispatcher.messages[0]["priority_name"] == "Outstanding attendance"
+
+
+async def test_invite_mentions_the_meeting_when_saved(tracker_factory, dispatcher, domain):
+    await run(ActionInviteParents(), dispatcher, tracker_factory({**PLAN_SLOTS, "meeting_time": "2026-12-01T15:00:00-08:00"}), domain)
+    assert dispatcher.messages[0]["response"] == "utter_invite_text"
+    assert dispatcher.messages[0]["meeting_when"].startswith("Tuesday, December 1")
+
+
+async def test_workshop_request_is_a_structured_event(tracker_factory, dispatcher, domain, staff_events_file):
+    await run(ActionRequestWorkshop(), dispatcher, tracker_factory(PLAN_SLOTS, sender_id="c-42"), domain)
+    event = json.loads(staff_events_file.read_text())
+    assert event["type"] == "workshop_requested" and event["conversation_id"] == "c-42"
+    assert event["school"] == "Breed Street Elementary" and event["priority"] == "2D"
+
+
+async def test_handoff_and_crisis_are_recorded_for_staff(tracker_factory, dispatcher, domain, staff_events_file):
+    await run(ActionHandoff(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    events = await run(ActionCrisis(), dispatcher, tracker_factory(PLAN_SLOTS, active_loop="plan_form"), domain)
+    assert responses(dispatcher) == ["utter_handoff", "utter_crisis", "utter_crisis_resume"]
+    assert slots_of(events)["safety_flag"] is True
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    types = [json.loads(line)["type"] for line in staff_events_file.read_text().splitlines()]
+    assert types == ["handoff_requested", "safety_flag"]
+
+
+async def test_start_over_keeps_language_and_flags(tracker_factory, dispatcher, domain):
+    events = await run(ActionStartOver(), dispatcher, tracker_factory({**PLAN_SLOTS, "safety_flag": True}), domain)
+    assert [e["event"] for e in events[:2]] == ["active_loop", "reset_slots"]
+    assert slots_of(events) == {"language": "en", "handoff_requested": None, "safety_flag": True}
+
+
+@pytest.mark.parametrize(
+    "requested, cleared",
+    [("pillar", []), ("priority", ["pillar", "priority"]), ("grade", ["lookfors_seen"]), ("school", ["needs"])],
+)
+def test_go_back_reopens_the_previous_question(requested, cleared):
+    assert slots_to_clear_going_back(requested) == cleared
+
+
+async def test_go_back_outside_the_form_shows_the_plan(tracker_factory, dispatcher, domain):
+    await run(ActionGoBack(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    assert responses(dispatcher) == ["utter_plan"]
+
+
+async def test_rephrase_resends_the_menu_unless_the_language_changed(tracker_factory, dispatcher, domain):
+    menu = {"event": "bot", "text": "Pick one", "data": {"buttons": [{"title": "A", "payload": "/a"}]}}
+    assert last_menu_message([menu])["text"] == "Pick one"
+    assert last_menu_message([menu, {"event": "slot", "name": "language", "value": "es"}]) is None
+    events = await run(ActionRephrase(), dispatcher, tracker_factory(events=[menu]), domain)
+    assert events == [{"event": "rewind", "timestamp": None}]
+    assert dispatcher.messages[1]["text"] == "Pick one" and dispatcher.messages[1]["buttons"]
+
+
+async def test_unsupported_language_is_said_in_the_current_one(tracker_factory, dispatcher, domain):
+    events = await run(ActionChangeLanguage(), dispatcher, tracker_factory(text="french please"), domain)
+    assert events == [] and responses(dispatcher) == ["utter_language_unsupported"]
+
+
+async def test_english_switch(tracker_factory, dispatcher, domain):
+    events = await run(ActionChangeLanguage(), dispatcher, tracker_factory(text="english please"), domain)
+    assert slots_of(events) == {"language": "en"}
+    assert dispatcher.messages[0]["language"] == "en"
+
+
+async def test_pillars_overview_then_detail(tracker_factory, dispatcher, domain):
+    await run(ActionPillarsOverview(), dispatcher, tracker_factory(), domain)
+    said = [{"event": "bot", "metadata": {"utter_action": "utter_pillars_overview"}}]
+    await run(ActionPillarsOverview(), dispatcher, tracker_factory(events=said), domain)
+    assert responses(dispatcher) == ["utter_pillars_overview", "utter_pillars_detail"]
+    assert "2D Outstanding attendance" in dispatcher.messages[1]["pillar_lines"]
+    assert "Literacy" in dispatcher.messages[1]["goal_names"]
+
+
+async def test_organize_menu_then_a_step(tracker_factory, dispatcher, domain):
+    await run(ActionOrganize(), dispatcher, tracker_factory(), domain)
+    await run(ActionOrganize(), dispatcher, tracker_factory(entities=[{"entity": "step", "value": "3"}]), domain)
+    assert len(dispatcher.messages[0]["buttons"]) == 4
+    assert dispatcher.messages[1]["title"] == "Foster community action"
+    assert dispatcher.messages[1]["quote"] == "Action is in the reaction"

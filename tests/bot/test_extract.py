@@ -1,0 +1,524 @@
+"""Tests for bot/nlu/extract.py: rule-based extraction from parent texts (en/es)."""
+import time
+
+import pytest
+
+from bot.nlu import extract as ex
+
+
+# --------------------------------------------------------------------------- grade
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("3rd grade", "3"),
+        ("third grade", "3"),
+        ("3rd", "3"),
+        ("gr 3", "3"),
+        ("grade 3", "3"),
+        ("3", "3"),
+        ("3rd grader", "3"),
+        ("kinder", "K"),
+        ("kindergarten", "K"),
+        ("Kindergarden", "K"),
+        ("K", "K"),
+        ("TK", "TK"),
+        ("tk", "TK"),
+        ("transitional kinder", "TK"),
+        ("pre-k", None),
+        ("she's in pre k", None),
+        ("11th", "11"),
+        ("senior", "12"),
+        ("junior", "11"),
+        ("she's a junior in high school", "11"),
+        ("sophomore", "10"),
+        ("freshman", "9"),
+        ("first grade", "1"),
+        ("1st", "1"),
+        ("he is in 5th", "5"),
+        ("he is in third", "3"),
+        ("my daughter is in 10th grade", "10"),
+        ("twelfth grade", "12"),
+        ("grade 12", "12"),
+        ("12th.", "12"),
+        ("middle school", None),
+        ("he goes to junior high", None),
+        ("13", None),
+        ("0", None),
+        ("grade 13", None),
+        ("i have 2 kids", None),
+        ("2 kids", None),
+        ("at 3pm", None),
+        ("can we meet at 3", None),
+        ("the meeting is on the 5th", None),
+        ("he missed school for the 3rd time", None),
+        ("he got his 2nd suspension", None),
+        ("by 3rd grade he should be reading", "3"),
+        ("hello", None),
+        ("", None),
+    ],
+)
+def test_grade_en(text, expected):
+    assert ex.extract_grade(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("tercer grado", "3"),
+        ("3er grado", "3"),
+        ("3ro", "3"),
+        ("tercero", "3"),
+        ("esta en tercero", "3"),
+        ("mi hija esta en quinto grado", "5"),
+        ("mi hijo va en 2do", "2"),
+        ("kinder", "K"),
+        ("kínder", "K"),
+        ("kinder transicional", "TK"),
+        ("TK", "TK"),
+        ("pre-kinder", None),
+        ("primer grado", "1"),
+        ("primero de primaria", "1"),
+        # "X de secundaria" = LAUSD middle school (6-8): 1->6, 2->7, 3->8
+        ("primero de secundaria", "6"),
+        ("segundo de secundaria", "7"),
+        ("esta en tercero de secundaria", "8"),
+        ("preparatoria", None),
+        ("prepa", None),
+        ("secundaria", None),
+        ("5to", "5"),
+        ("sexto", "6"),
+        ("onceavo", "11"),
+        ("11vo", "11"),
+        ("undécimo", "11"),
+        ("undecimo", "11"),
+        ("doceavo", "12"),
+        ("12vo", "12"),
+        ("3", "3"),
+        ("13", None),
+        ("0", None),
+        ("tengo 2 hijos", None),
+        ("tiene 8 años", None),
+        ("a las 3", None),
+        ("en primer lugar", None),
+        ("2do de prepa", "10"),  # prepa = LAUSD high school: 1->9 .. 4->12
+        ("hola", None),
+    ],
+)
+def test_grade_es(text, expected):
+    assert ex.extract_grade(text, "es") == expected
+
+
+def test_unknown_lang_treated_as_english():
+    assert ex.extract_grade("3rd grade", "fr") == "3"
+    assert ex.extract_grade("3rd grade", None) == "3"
+    assert ex.extract_grade("tercer grado", "es-MX") == "3"
+
+
+# --------------------------------------------------------------------------- needs
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("english learner", ["english_learner"]),
+        ("he is EL", ["english_learner"]),
+        ("ELL", ["english_learner"]),
+        ("hes learning english", ["english_learner"]),
+        ("ESL", ["english_learner"]),
+        ("she doesn't speak english well", ["english_learner"]),
+        ("doesnt speak english", ["english_learner"]),
+        ("IEP", ["disability"]),
+        ("has a 504 plan", ["disability"]),
+        ("special ed", ["disability"]),
+        ("sped", ["disability"]),
+        ("disability", ["disability"]),
+        ("autism", ["disability"]),
+        ("he is autistic", ["disability"]),
+        ("adhd", ["disability"]),
+        ("dyslexia", ["disability"]),
+        ("speech therapy", ["disability"]),
+        ("gifted", ["gifted"]),
+        ("GATE", ["gifted"]),
+        ("talented", ["gifted"]),
+        ("advanced", ["gifted"]),
+        ("foster", ["foster_youth"]),
+        ("foster care", ["foster_youth"]),
+        ("hes a foster kid", ["foster_youth"]),
+        ("she is in the system", ["foster_youth"]),
+        ("misses school", ["attendance"]),
+        ("lots of absences", ["attendance"]),
+        ("absent", ["attendance"]),
+        ("attendance", ["attendance"]),
+        ("truant", ["attendance"]),
+        ("he doesn't want to go to school", ["attendance"]),
+        ("late every day", ["attendance"]),
+        ("tardies", ["attendance"]),
+        ("none", ["none"]),
+        ("no", ["none"]),
+        ("nothing", ["none"]),
+        ("nope", ["none"]),
+        ("n/a", ["none"]),
+        ("no special needs", ["none"]),
+        ("IEP and ELL", ["disability", "english_learner"]),
+        ("he has adhd and is gifted", ["disability", "gifted"]),
+        ("iep, adhd, autism", ["disability"]),
+        ("no, he has an IEP", ["disability"]),
+        ("ell and iep/504", ["english_learner", "disability"]),
+        ("hello", []),
+        ("i have 2 kids", []),
+        ("1", []),
+        ("3", []),
+        ("the school gate is broken again", []),
+        ("not sure", []),
+        ("no idea", []),
+        ("", []),
+    ],
+)
+def test_needs_en(text, expected):
+    assert ex.extract_needs(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("aprendiz de inglés", ["english_learner"]),
+        ("aprendices de ingles", ["english_learner"]),
+        ("esta aprendiendo ingles", ["english_learner"]),
+        ("no habla ingles", ["english_learner"]),
+        ("EL", ["english_learner"]),
+        ("IEP", ["disability"]),
+        ("504", ["disability"]),
+        ("tiene plan de educacion individualizado", ["disability"]),
+        ("educacion especial", ["disability"]),
+        ("educación especial", ["disability"]),
+        ("discapacidad", ["disability"]),
+        ("autismo", ["disability"]),
+        ("TDAH", ["disability"]),
+        ("dotado", ["gifted"]),
+        ("GATE", ["gifted"]),
+        ("talentoso", ["gifted"]),
+        ("superdotado", ["gifted"]),
+        ("hogar temporal", ["foster_youth"]),
+        ("foster", ["foster_youth"]),
+        ("cuidado de crianza", ["foster_youth"]),
+        ("faltas", ["attendance"]),
+        ("falta mucho", ["attendance"]),
+        ("ausencias", ["attendance"]),
+        ("no quiere ir a la escuela", ["attendance"]),
+        ("asistencia", ["attendance"]),
+        ("llega tarde", ["attendance"]),
+        ("ninguna", ["none"]),
+        ("ninguno", ["none"]),
+        ("nada", ["none"]),
+        ("no", ["none"]),
+        ("no tiene", ["none"]),
+        ("no tiene necesidades especiales", ["none"]),
+        ("tiene IEP y no habla ingles", ["disability", "english_learner"]),
+        ("el niño esta en el programa de la tarde", []),
+        ("no se", []),
+        ("no hablo ingles", []),
+        ("hola", []),
+        ("2", []),
+    ],
+)
+def test_needs_es(text, expected):
+    assert ex.extract_needs(text, "es") == expected
+
+
+# --------------------------------------------------------------------------- topic
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("my son keeps missing school", "2D"),
+        ("he missed a lot of school", "2D"),
+        ("im worried about bullying", "2A"),
+        ("she cant read well", "1A"),
+        ("college", "1D"),
+        ("hello", None),
+        ("the weather is nice", None),
+        ("1A", "1A"),
+        ("1a", "1A"),
+        ("2d", "2D"),
+        ("priority 2D", "2D"),
+        ("3c", "3C"),
+        ("math homework", "1A"),
+        ("is he on grade level", "1A"),
+        ("are there music or art clubs", "1B"),
+        ("does the school have a dual language program", "1B"),
+        ("after school programs", "1B"),
+        ("he needs tutoring", "1C"),
+        ("summer school", "1C"),
+        ("he is falling behind", "1C"),
+        ("credit recovery", "1C"),
+        ("is he on track to graduate", "1D"),
+        ("a-g requirements", "1D"),
+        ("fafsa", "1D"),
+        ("is the school safe", "2A"),
+        ("lgbtq support", "2A"),
+        ("sports", "2B"),
+        ("mental health", "2B"),
+        ("school lunch is bad", "2B"),
+        ("he gets angry a lot", "2C"),
+        ("she was suspended", "2C"),
+        ("making friends", "2C"),
+        ("skipping class", "2D"),
+        ("truancy", "2D"),
+        ("he doesn't want to go to school", "2D"),
+        ("how can i volunteer", "3A"),
+        ("school site council", "3A"),
+        ("budget", "3A"),
+        ("parent portal", "3A"),
+        ("i dont get the newsletters", "3B"),
+        ("we dont have internet at home", "3B"),
+        ("need a laptop", "3B"),
+        ("high quality instruction", "1A"),
+        ("high-quality instruction", "1A"),
+        ("outstanding attendance", "2D"),
+        ("leading for impact", "3C"),
+        ("honoring perspectives", "3D"),
+        ("sustainable budgeting", "4C"),
+        # longest match wins: "missing school" (2 tokens) beats "bullied" (1)
+        ("she got bullied so she keeps missing school", "2D"),
+    ],
+)
+def test_topic_en(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("mi hijo falta mucho a la escuela", "2D"),
+        ("falto a la escuela toda la semana", "2D"),
+        ("esta faltando mucho", "2D"),
+        ("le hacen bullying", "2A"),
+        ("no sabe leer bien", "1A"),
+        ("le falta ayuda con matematicas", "1A"),
+        ("universidad", "1D"),
+        ("hola", None),
+        ("asistencia", "2D"),
+        ("bienestar", "2B"),
+        ("relaciones solidas", "3A"),
+        ("relaciones sólidas", "3A"),
+        ("informacion accesible", "3B"),
+        ("instruccion de alta calidad", "1A"),
+        ("experiencias enriquecedoras", "1B"),
+        ("brechas de oportunidad", "1C"),
+        ("preparacion para la universidad y carrera", "1D"),
+        ("ambientes de aprendizaje acogedores", "2A"),
+        ("habilidades socioemocionales", "2C"),
+        ("prioridad 2d", "2D"),
+        ("necesita tutoria", "1C"),
+        ("escuela de verano", "1C"),
+        ("salud mental", "2B"),
+        ("la comida de la escuela", "2B"),
+        ("deportes", "2B"),
+        ("lo suspendieron", "2C"),
+        ("quiero ser voluntaria", "3A"),
+        ("no recibo la informacion", "3B"),
+        ("no tenemos internet", "3B"),
+    ],
+)
+def test_topic_es(text, expected):
+    assert ex.extract_topic(text, "es") == expected
+
+
+# --------------------------------------------------------------------------- pillar
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("pillar 2", "2"),
+        ("academic excellence", "1"),
+        ("joy and wellness", "2"),
+        ("engagement and collaboration", "3"),
+        ("operational effectiveness", "4"),
+        ("investing in staff", "5"),
+        ("the first one", "1"),
+        ("second", "2"),
+        ("third", "3"),
+        ("2", None),
+        ("the third time he missed school this month", None),
+        ("hello", None),
+    ],
+)
+def test_pillar_en(text, expected):
+    assert ex.extract_pillar(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("pilar 2", "2"),
+        ("excelencia academica", "1"),
+        ("excelencia académica", "1"),
+        ("alegria y bienestar", "2"),
+        ("participacion y colaboracion", "3"),
+        ("eficacia operativa", "4"),
+        ("invertir en el personal", "5"),
+        ("el primero", "1"),
+        ("segundo", "2"),
+        ("tercero", "3"),
+        ("2", None),
+        ("mi hijo esta en segundo grado de primaria", None),
+        ("primer año de secundaria", None),
+        ("esta en tercero", None),
+    ],
+)
+def test_pillar_es(text, expected):
+    assert ex.extract_pillar(text, "es") == expected
+
+
+# --------------------------------------------------------------------------- language
+@pytest.mark.parametrize(
+    "text,lang,expected",
+    [
+        ("english", "en", "en"),
+        ("ingles", "en", "en"),
+        ("inglés", "es", "en"),
+        ("in english pls", "en", "en"),
+        ("spanish", "en", "es"),
+        ("Spanish please", "en", "es"),
+        ("español", "es", "es"),
+        ("espanol", "en", "es"),
+        ("en español", "es", "es"),
+        ("prefiero español", "es", "es"),
+        ("he is an english learner", "en", None),
+        ("i dont speak english", "en", None),
+        ("no hablo ingles", "es", None),
+        ("esta aprendiendo ingles", "es", None),
+        ("hello", "en", None),
+    ],
+)
+def test_language(text, lang, expected):
+    assert ex.extract_language(text, lang) == expected
+
+
+# --------------------------------------------------------------------------- crisis
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son wants to kill himself",
+        "she talks about dying",
+        "she is cutting herself",
+        "hes suicidal",
+        "my daughter said she wants to die",
+        "someone is abusing my daughter",
+        "a teacher touched my son",
+        "he hits her",
+        "he hits other kids",  # accepted: reads as violence, recall over precision
+        "a kid brought a gun to school",
+        "he threatened to shoot everyone",
+        "another student had a knife",
+    ],
+)
+def test_crisis_en_positive(text):
+    assert ex.is_crisis(text, "en") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son is killing it in math",
+        "i'm dying to know his grades",
+        "shoot me an email",
+        "this homework is killing me",
+        "she cut her hair short",
+        "the teacher touched on fractions today",
+        "he got his flu shot",
+        "my son is shooting hoops after school",
+        "we need a glue gun for the science project",
+        "hello",
+    ],
+)
+def test_crisis_en_negative(text):
+    assert ex.is_crisis(text, "en") is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se quiere matar",
+        "mi hija quiere morir",
+        "se corta",
+        "se esta cortando los brazos",
+        "habla de suicidio",
+        "alguien esta abusando de mi hija",
+        "hubo abuso",
+        "la tocó",
+        "el maestro la toco",
+        "le pegan en la escuela",
+        "un niño trajo un arma",
+        "tenia una pistola",
+        "amenazó con matar a otro niño",
+    ],
+)
+def test_crisis_es_positive(text):
+    assert ex.is_crisis(text, "es") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me muero de ganas de saber",
+        "se corta el pelo mañana",
+        "le toca a mi hijo presentar",
+        "la maestra tocó el tema en clase",
+        "me esta matando la tarea",
+        "me muero de hambre",
+        "mi hijo mata el tiempo con videojuegos",
+        "mi hijo arma rompecabezas",
+        "hola",
+    ],
+)
+def test_crisis_es_negative(text):
+    assert ex.is_crisis(text, "es") is False
+
+
+# --------------------------------------------------------------------------- extract_all
+def test_extract_all_en_offsets():
+    text = "My 3rd grader has an IEP and keeps missing school"
+    ents = ex.extract_all(text, "en")
+    assert ents == [
+        {"entity": "grade", "value": "3", "start": 3, "end": 13, "text": "3rd grader"},
+        {"entity": "need", "value": "disability", "start": 21, "end": 24, "text": "IEP"},
+        {"entity": "need", "value": "attendance", "start": 35, "end": 49, "text": "missing school"},
+        {"entity": "priority", "value": "2D", "start": 35, "end": 49, "text": "missing school"},
+    ]
+
+
+def test_extract_all_es_accents_keep_offsets():
+    text = "Mi hijo está en 3er grado, es aprendiz de inglés. Prefiero español"
+    ents = ex.extract_all(text, "es")
+    by_entity = {e["entity"]: e for e in ents}
+    assert by_entity["grade"]["value"] == "3"
+    assert by_entity["need"]["value"] == "english_learner"
+    assert by_entity["language"]["value"] == "es"
+    for e in ents:
+        assert text[e["start"]:e["end"]] == e["text"]
+    assert by_entity["need"]["text"] == "aprendiz de inglés"
+    assert by_entity["language"]["text"] == "español"
+
+
+def test_extract_all_context_word_not_in_span():
+    ents = ex.extract_all("he is in third", "en")
+    assert ents == [{"entity": "grade", "value": "3", "start": 9, "end": 14, "text": "third"}]
+
+
+def test_extract_all_pillar_and_none():
+    assert ex.extract_all("pillar 2", "en") == [
+        {"entity": "pillar", "value": "2", "start": 0, "end": 8, "text": "pillar 2"}
+    ]
+    assert ex.extract_all("hello", "en") == []
+    assert ex.extract_all("", "es") == []
+
+
+def test_curly_apostrophe_and_caps():
+    assert ex.extract_needs("He doesn’t speak English", "en") == ["english_learner"]
+    assert ex.extract_topic("Missing school a lot", "en") == "2D"
+
+
+def test_warm_call_is_fast():
+    ex.extract_all("warm up", "en")
+    start = time.perf_counter()
+    for i in range(50):
+        ex.extract_all(f"my son is in {i}th grade and misses school", "en")
+    per_call = (time.perf_counter() - start) / 50
+    assert per_call < 0.05

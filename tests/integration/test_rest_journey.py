@@ -1,0 +1,108 @@
+"""Whole journeys over the REST channel against the real Rasa server and action server."""
+from __future__ import annotations
+
+import json
+
+from bot.devstack import buttons, texts
+
+
+def test_whole_journey_by_numbers_and_free_text(stack, sender):
+    greeting = stack.say(sender, "hi")
+    assert "Family Guide Assistant" in texts(greeting)
+    assert buttons(greeting)[:1] == ["Let's start"]
+
+    pillars = stack.say(sender, "1")  # "Let's start", as an SMS parent would reply
+    assert "Which pillar" in texts(pillars)
+    assert "Joy and Wellness" in buttons(pillars)
+
+    priorities = stack.say(sender, "2")  # Joy and Wellness
+    assert "Joy and Wellness has these priorities" in texts(priorities)
+    assert any("2D" in title for title in buttons(priorities))
+
+    offer = stack.say(sender, "4")  # 2D Outstanding attendance
+    assert "LAUSD will ensure outstanding attendance" in texts(offer)
+
+    checklist = stack.say(sender, "1")  # show the checklist
+    assert "What to look for" in texts(checklist)
+    assert "What grade" in texts(checklist)
+
+    assert "Does your child have any of these" in texts(stack.say(sender, "3rd grade"))
+    assert "what school" in texts(stack.say(sender, "1")).lower()  # 1 = English learner
+
+    plan = texts(stack.say(sender, "breed street elementary"))
+    assert "Breed Street Elementary" in plan
+    assert "Your questions for the principal about Outstanding attendance" in plan
+    assert "How are you supporting English learners to reclassify?" in plan
+    assert "personalized: English learner" in plan
+    assert "(2D, What to ask)" in plan
+    assert "Grades K-5" in plan  # the goal line for a 3rd grader
+
+    more = texts(stack.say(sender, "more questions"))
+    assert more.count("?") >= plan.count("?")
+
+    meeting = texts(stack.say(sender, "next steps"))
+    assert "Next steps" in meeting
+    request = texts(stack.say(sender, "1"))
+    assert "Hello, I am a parent at Breed Street Elementary" in request
+    saved = texts(stack.say(sender, "the meeting is next tuesday at 3"))
+    assert "Saved: your meeting is Tuesday" in saved and "3:00" in saved and "PM" in saved
+    invite = texts(stack.say(sender, "invite other parents"))
+    assert "Tuesday" in invite and "Outstanding attendance" in invite
+
+    workshop = texts(stack.say(sender, "ask for a workshop"))
+    assert "workshop" in workshop and "Breed Street Elementary" in workshop
+    events = [json.loads(line) for line in (stack.tmp / "staff_events.jsonl").read_text().splitlines()]
+    mine = [e for e in events if e["conversation_id"] == sender]
+    assert {e["type"] for e in mine} == {"meeting_scheduled", "workshop_requested"}
+    assert all("text" not in e and "phone" not in e for e in mine)
+
+
+def test_worry_in_free_text_goes_straight_to_the_priority(stack, sender):
+    reply = texts(stack.say(sender, "my son keeps missing school"))
+    assert "2D" in reply and "outstanding attendance" in reply.lower()
+
+
+def test_pillar_four_gets_a_pointer_to_the_strategic_plan(stack, sender):
+    stack.say(sender, "lets start")
+    reply = texts(stack.say(sender, "what about operational effectiveness"))
+    assert "Strategic Plan" in reply and "sites.google.com/lausd.net/lausdstrategicplan" in reply
+    assert "Which pillar" in reply  # and the question again: no dead end
+
+
+def test_crisis_message_gets_988_and_911_first_and_is_flagged(stack, sender):
+    stack.say(sender, "lets start")
+    messages = stack.say(sender, "my daughter said she wants to kill herself")
+    assert "988" in messages[0]["text"] and "911" in messages[0]["text"]
+    events = [json.loads(line) for line in (stack.tmp / "staff_events.jsonl").read_text().splitlines()]
+    assert any(e["type"] == "safety_flag" and e["conversation_id"] == sender for e in events)
+
+
+def test_fallback_never_repeats_itself_and_shows_the_menu_again(stack, sender):
+    stack.say(sender, "hi")
+    first = stack.say(sender, "qwrtzp vbnm")
+    second = stack.say(sender, "zzxq plmk")
+    assert first[0]["text"] != second[0]["text"]
+    assert buttons(first) and buttons(second)  # the current menu comes back
+
+
+def test_bad_input_gets_an_answer(stack, sender):
+    for text in ["x" * 5000, "😀😀😀", "<script>alert(1)</script>", "   "]:
+        status, messages = stack.post({"sender": sender, "message": text})
+        assert status == 200 and isinstance(messages, list)
+    assert stack.post({"message": "hi"})[0] == 400
+    assert stack.post({"sender": sender, "message": 5})[0] == 400
+    assert stack.post(None, raw=b"\xff\xfe not json")[0] == 400
+
+
+def test_dead_action_server_loses_nothing(stack, sender):
+    stack.say(sender, "lets start")
+    stack.say(sender, "2")
+    stack.stop_actions()
+    try:
+        status, _ = stack.post({"sender": sender, "message": "4"})
+        assert status == 200
+    finally:
+        stack.start_actions()
+    # the conversation is still there: the pillar was kept, the priority menu comes back
+    reply = texts(stack.say(sender, "help"))
+    assert "show my plan" in reply
