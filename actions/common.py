@@ -48,10 +48,24 @@ def latest_entities(tracker: Tracker) -> List[Dict[str, Any]]:
 
 def last_bot_response(tracker: Tracker) -> Optional[Text]:
     """The domain response the bot sent last (Rasa keeps it in the event metadata)."""
+    responses = previous_turn_responses(tracker)
+    return responses[-1] if responses else None
+
+
+def previous_turn_responses(tracker: Tracker) -> List[Text]:
+    """The domain responses of the bot's previous turn: what it said between the
+    parent's previous message and the current one, in order."""
+    said: List[Text] = []
+    users_seen = 0
     for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action")
-    return None
+        kind = event.get("event")
+        if kind == "user":
+            users_seen += 1
+            if users_seen == 2:
+                break
+        elif kind == "bot" and users_seen == 1:
+            said.append((event.get("metadata") or {}).get("utter_action"))
+    return [r for r in reversed(said) if r]
 
 
 def profile(tracker: Tracker) -> Profile:

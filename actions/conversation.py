@@ -77,7 +77,7 @@ class ActionRephrase(Action):
         return "action_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response=next_rephrase(common.last_bot_response(tracker)))
+        dispatcher.utter_message(response=next_rephrase(common.previous_turn_responses(tracker)))
         resend_last_menu(dispatcher, tracker)
         return [UserUtteranceReverted()]
 

@@ -3,7 +3,8 @@ language and latest-message helpers, and the "didn't understand" answer that nev
 repeats itself twice in a row."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from abc import abstractmethod
+from typing import Any, Dict, List, Sequence, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,16 +14,17 @@ from actions import common
 REPHRASE_RESPONSES = ("utter_rephrase_1", "utter_rephrase_2")
 
 
-def next_rephrase(last_response: Text | None) -> Text:
-    """The rephrase prompt to send: never the one just sent."""
-    if last_response == REPHRASE_RESPONSES[0]:
+def next_rephrase(previous_responses: Sequence[Text]) -> Text:
+    """The rephrase prompt to send: never the one the bot's last turn used."""
+    if REPHRASE_RESPONSES[0] in previous_responses:
         return REPHRASE_RESPONSES[1]
     return REPHRASE_RESPONSES[0]
 
 
 class BaseFormValidation(FormValidationAction):
-    def name(self) -> Text:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """Each form's validation action names itself (and only those are registered)."""
 
     @staticmethod
     def lang(tracker: Tracker) -> str:
@@ -39,7 +41,8 @@ class BaseFormValidation(FormValidationAction):
     @staticmethod
     def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: Text | None = None) -> None:
         """A specific hint when there is one, else a rephrase prompt that alternates."""
-        if response and common.last_bot_response(tracker) != response:
+        previous = common.previous_turn_responses(tracker)
+        if response and response not in previous:
             dispatcher.utter_message(response=response)
         else:
-            dispatcher.utter_message(response=next_rephrase(common.last_bot_response(tracker)))
+            dispatcher.utter_message(response=next_rephrase(previous))

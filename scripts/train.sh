@@ -9,7 +9,7 @@ mkdir -p "$MODELS_DIR"
 echo "==> Training the model if the data changed (a few minutes the first time; output in $MODELS_DIR)"
 # Progress bars redraw with carriage returns: in CI (no terminal) keep one line per step.
 noise="^\s*$|tensorflow|TF-TRT|cpu_feature_guard|rebuild TensorFlow|oneDNN"
-[ -n "${CI:-}" ] && noise="$noise|Epochs:|Processed trackers|Processed story blocks|Processed rules"
+[ -n "${CI:-}" ] && noise="$noise|Epochs:|Processed "
 set +o pipefail
 "$BOT_VENV/bin/rasa" train --out "$MODELS_DIR" --fixed-model-name family-guide 2>&1 \
   | grep --line-buffered -v -E "$noise"

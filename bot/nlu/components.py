@@ -60,7 +60,9 @@ class GuideEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "GuideEntityExtractor":
-        return cls(config)
+        extractor = cls(config)
+        extract.warm_up(extractor.language)
+        return extractor
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -269,3 +269,9 @@ def extract_all(text: str, lang: str = "en") -> list[dict]:
         {"entity": e, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start : m.end]}
         for e, m in found
     ]
+
+
+def warm_up(lang: str = "en") -> None:
+    """Builds the language's pipeline now (at model load) rather than on a parent's
+    first message."""
+    _pipeline(_lang(lang))

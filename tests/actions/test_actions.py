@@ -64,15 +64,31 @@ async def test_pillar_five_points_to_the_strategic_plan(tracker_factory, dispatc
 async def test_unclear_answers_alternate_rephrase_prompts(tracker_factory, dispatcher, domain):
     first = tracker_factory({"requested_slot": "pillar"}, text="purple", intent="nlu_fallback")
     ValidatePlanForm().validate_pillar("purple", dispatcher, first, domain)
-    bot_said = [{"event": "bot", "metadata": {"utter_action": dispatcher.messages[0]["response"]}}]
+    bot_said = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": dispatcher.messages[0]["response"]}},
+                {"event": "bot", "metadata": {"utter_action": "utter_ask_pillar"}}, {"event": "user"}]
     second = tracker_factory({"requested_slot": "pillar"}, text="green", intent="nlu_fallback", events=bot_said)
     ValidatePlanForm().validate_pillar("green", dispatcher, second, domain)
     assert responses(dispatcher) == list(REPHRASE_RESPONSES)
 
 
 def test_next_rephrase_never_repeats():
-    assert next_rephrase(None) != next_rephrase(next_rephrase(None))
-    assert next_rephrase(REPHRASE_RESPONSES[1]) == REPHRASE_RESPONSES[0]
+    first = next_rephrase([])
+    assert next_rephrase([first, "utter_ask_grade"]) != first
+    assert next_rephrase([REPHRASE_RESPONSES[1]]) == REPHRASE_RESPONSES[0]
+
+
+def test_previous_turn_is_what_the_bot_said_since_the_parents_last_message(tracker_factory):
+    from actions.common import previous_turn_responses
+
+    def bot(name):
+        return {"event": "bot", "metadata": {"utter_action": name}}
+
+    events = [{"event": "user"}, bot("utter_greet"), {"event": "user"}, bot("utter_rephrase_1"), bot("utter_ask_pillar"),
+              {"event": "user"}]
+    assert previous_turn_responses(tracker_factory(events=events)) == ["utter_rephrase_1", "utter_ask_pillar"]
+    # the events an action sees also hold what followed the current message
+    later = events + [{"event": "slot", "name": "grade", "value": "3"}, {"event": "action", "name": "plan_form"}]
+    assert previous_turn_responses(tracker_factory(events=later)) == ["utter_rephrase_1", "utter_ask_pillar"]
 
 
 async def test_show_checklist_in_the_form(tracker_factory, dispatcher, domain):
@@ -238,7 +254,7 @@ async def test_english_switch(tracker_factory, dispatcher, domain):
 
 async def test_pillars_overview_then_detail(tracker_factory, dispatcher, domain):
     await run(ActionPillarsOverview(), dispatcher, tracker_factory(), domain)
-    said = [{"event": "bot", "metadata": {"utter_action": "utter_pillars_overview"}}]
+    said = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_pillars_overview"}}, {"event": "user"}]
     await run(ActionPillarsOverview(), dispatcher, tracker_factory(events=said), domain)
     assert responses(dispatcher) == ["utter_pillars_overview", "utter_pillars_detail"]
     assert "2D Outstanding attendance" in dispatcher.messages[1]["pillar_lines"]
