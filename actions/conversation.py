@@ -161,7 +161,24 @@ class ActionGoBack(Action):
         return []
 
 
+class ActionGreet(Action):
+    """Greets; before any language is known, first asks for one in both languages."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("language") is None:
+            dispatcher.utter_message(response="utter_choose_language")
+        else:
+            dispatcher.utter_message(response="utter_greet")
+        return []
+
+
 class ActionChangeLanguage(Action):
+    """Switches language (remembered in the slot, which carries over sessions). Said in
+    the new language; after the first-contact language question, the greeting follows."""
+
     def name(self) -> Text:
         return "action_change_language"
 
@@ -171,4 +188,6 @@ class ActionChangeLanguage(Action):
             dispatcher.utter_message(response="utter_language_unsupported")
             return []
         dispatcher.utter_message(response="utter_language_changed", language=wanted)
+        if "utter_choose_language" in common.previous_turn_responses(tracker):
+            dispatcher.utter_message(response="utter_greet", language=wanted)
         return [SlotSet("language", wanted)]

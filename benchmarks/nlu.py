@@ -1,63 +1,130 @@
-"""Prints intent F1 per language from cross-validation, and the NLU training time.
+"""Intent F1 per language, and the choice between one multilingual NLU model and one
+model per language, by measurement. Prints figures; never fails on a threshold.
 
-For each data/nlu/<lang>.yml: `rasa test nlu --cross-validation` (3 folds by default)
-with config.yml, then the weighted and macro intent F1 and the weakest intents.
-Then one timed `rasa train nlu` on all the data. Run: make benchmarks (or
-`python benchmarks/nlu.py --folds 5`). Figures only; it never fails on a threshold.
+1. Cross-validation of the shipped configuration (config.yml: one model for all
+   languages): k stratified folds over data/nlu/*.yml, every held-out example parsed by
+   the fold's model, F1 reported separately for each language (the file it came from).
+2. The alternative: one model per language, trained on that language's share of the
+   same folds and tested on the same held-out examples.
+3. The time to train the NLU model on all the data.
+Run: make benchmarks, or `python benchmarks/nlu.py --folds 3`.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import asyncio
+import logging
 import os
-import subprocess
-import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Dict, List, Tuple
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-RASA = str(Path(sys.executable).parent / "rasa")
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
+Example = Tuple[str, str, str]  # (language, text, intent)
 
 
-def cross_validate(nlu_file: Path, folds: int, out: Path) -> dict:
-    subprocess.run(
-        [RASA, "test", "nlu", "--nlu", str(nlu_file), "--config", "config.yml", "--cross-validation",
-         "--folds", str(folds), "--out", str(out), "--no-plot"],
-        cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return json.loads((out / "intent_report.json").read_text())
+def load_examples() -> List[Example]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for message in load_data(str(path)).intent_examples:
+            examples.append((path.stem, message.get("text"), message.get("intent")))
+    return examples
 
 
-def time_training(out: Path) -> float:
+def folds(examples: List[Example], k: int, seed: int = 2022) -> List[List[int]]:
+    """Stratified by (language, intent): every fold holds some of each."""
+    import random
+
+    groups: Dict[Tuple[str, str], List[int]] = defaultdict(list)
+    for i, (lang, _, intent) in enumerate(examples):
+        groups[(lang, intent)].append(i)
+    rng = random.Random(seed)
+    out: List[List[int]] = [[] for _ in range(k)]
+    for key in sorted(groups):
+        members = groups[key]
+        rng.shuffle(members)
+        for j, i in enumerate(members):
+            out[j % k].append(i)
+    return out
+
+
+def write_nlu(examples: List[Example], path: Path) -> Path:
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    data = TrainingData([Message(data={"text": t, "intent": i}) for _, t, i in examples])
+    RasaYAMLWriter().dump(path, data)
+    return path
+
+
+def train(nlu_file: Path, out: Path) -> Tuple[str, float]:
+    from rasa.model_training import train_nlu
+
     start = time.perf_counter()
-    subprocess.run(
-        [RASA, "train", "nlu", "--config", "config.yml", "--nlu", "data/nlu", "--out", str(out)],
-        cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
+    model = train_nlu(str(ROOT / "config.yml"), str(nlu_file), str(out))
+    return model, time.perf_counter() - start
+
+
+def predict(model_path: str, texts: List[str]) -> List[str]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def parse_all():
+        return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+    return asyncio.run(parse_all())
+
+
+def f1(truth: List[str], predicted: List[str]) -> float:
+    from sklearn.metrics import f1_score
+
+    return f1_score(truth, predicted, average="weighted", zero_division=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    os.chdir(ROOT)  # config.yml refers to build/spacy/... relative to the project
+    examples = load_examples()
+    languages = sorted({lang for lang, _, _ in examples})
+    split = folds(examples, args.folds)
+    truth: Dict[str, Dict[str, List[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
+    guess: Dict[str, Dict[str, List[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
     with tempfile.TemporaryDirectory() as tmp:
-        for nlu_file in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-            lang = nlu_file.stem
-            started = time.perf_counter()
-            report = cross_validate(nlu_file, args.folds, Path(tmp) / lang)
-            minutes = (time.perf_counter() - started) / 60
-            intents = {k: v for k, v in report.items() if isinstance(v, dict) and "f1-score" in v and k not in
-                       ("macro avg", "weighted avg", "micro avg")}
-            weakest = sorted(intents.items(), key=lambda kv: kv[1]["f1-score"])[:5]
-            print(f"[{lang}] intent F1 ({args.folds}-fold cross-validation, {sum(v['support'] for v in intents.values())} examples, "
-                  f"{minutes:.1f} min): weighted {report['weighted avg']['f1-score']:.3f}, "
-                  f"macro {report['macro avg']['f1-score']:.3f}, accuracy {report.get('accuracy', float('nan')):.3f}")
-            print(f"[{lang}] weakest: " + ", ".join(f"{name} {v['f1-score']:.2f}" for name, v in weakest))
-        seconds = time_training(Path(tmp) / "model")
-        print(f"NLU training time (all languages, {os.cpu_count()} cores): {seconds:.0f} s")
+        for k, held_out in enumerate(split):
+            held = set(held_out)
+            train_set = [e for i, e in enumerate(examples) if i not in held]
+            test_set = [examples[i] for i in held_out]
+            model, _ = train(write_nlu(train_set, Path(tmp) / f"all-{k}.yml"), Path(tmp) / f"m-all-{k}")
+            for (lang, _, intent), predicted in zip(test_set, predict(model, [t for _, t, _ in test_set])):
+                truth["multilingual"][lang].append(intent)
+                guess["multilingual"][lang].append(predicted)
+            if len(languages) > 1:
+                for lang in languages:
+                    mine = [e for e in train_set if e[0] == lang]
+                    tests = [e for e in test_set if e[0] == lang]
+                    model, _ = train(write_nlu(mine, Path(tmp) / f"{lang}-{k}.yml"), Path(tmp) / f"m-{lang}-{k}")
+                    truth["per-language"][lang] += [i for _, _, i in tests]
+                    guess["per-language"][lang] += predict(model, [t for _, t, _ in tests])
+            print(f"fold {k + 1}/{args.folds} done", flush=True)
+        for setup in ("multilingual", "per-language"):
+            for lang in languages:
+                if truth[setup][lang]:
+                    print(f"intent F1 [{lang}] {setup} model, {args.folds}-fold cross-validation "
+                          f"({len(truth[setup][lang])} examples): {f1(truth[setup][lang], guess[setup][lang]):.3f}")
+        _, seconds = train(ROOT / "data" / "nlu", Path(tmp) / "m-final")
+        print(f"NLU training time, all data, {os.cpu_count()} cores: {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,11 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
 
 
 class Stack:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()
-        self.env = {**os.environ, "STAFF_EVENTS_PATH": str(tmp / "staff_events.jsonl"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.env = {**os.environ, "STAFF_EVENTS_PATH": str(tmp / "staff_events.jsonl"), "TF_CPP_MIN_LOG_LEVEL": "2",
+                    **(env or {})}
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
 
@@ -66,7 +67,9 @@ class Stack:
     def start_rasa(self) -> None:
         endpoints = self.tmp / "endpoints.yml"
         endpoints.write_text(
-            (ROOT / "endpoints.yml").read_text().replace("localhost:5055", f"localhost:{self.actions_port}")
+            (ROOT / "endpoints.yml").read_text()
+            .replace("localhost:5055", f"localhost:{self.actions_port}")
+            .replace("db: var/tracker.db", f"db: {self.tmp / 'tracker.db'}")
         )
         log = self.tmp / "rasa.log"
         self.rasa = subprocess.Popen(

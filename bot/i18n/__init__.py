@@ -10,6 +10,7 @@ This module does not import rasa: the NLG, the actions and the tests all use it.
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Tuple
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LOCALES_DIR = PROJECT_ROOT / "locales"
+LOCALES_DIR = Path(os.environ.get("FGA_LOCALES_DIR") or PROJECT_ROOT / "locales")  # overridable for tests
 DOMAIN = "messages"
 
 

@@ -5,6 +5,9 @@
 - SafetyOverride: a message that signals a child in danger becomes the `crisis`
   intent with full confidence, whatever the classifier said, so the 988/911 answer
   comes first. Placed after DIET and the FallbackClassifier in config.yml.
+- LanguageDetector: free text that is clearly English or Spanish adds a
+  `detected_language` entity, which fills the `language` slot (domain.yml), so a
+  parent who writes in Spanish is answered in Spanish without being asked.
 Both are deterministic and untrained; the spaCy pipelines load lazily on first use.
 """
 from __future__ import annotations
@@ -21,14 +24,35 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import extract
+from bot.nlu.language import detect_language
 
 CRISIS_INTENT = "crisis"
 _NUMBER = re.compile(r"(?<![\d:/])\b(\d{1,2})\b(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b)", re.IGNORECASE)
 
 
-def message_language(message: Message, default: Text) -> Text:
-    """The language to extract in. (Per-message detection plugs in here.)"""
-    return default
+LANGUAGES = ("en", "es")
+
+
+def message_languages(text: Text) -> List[Text]:
+    """The languages to read a message in: the detected one, or both for a short or
+    mixed reply ("kinder", "tercero", "1 3")."""
+    detected = detect_language(text)
+    return [detected] if detected else list(LANGUAGES)
+
+
+def entities_in(text: Text) -> List[Dict[str, Any]]:
+    """Rule-based entities in every plausible language, each (entity, span) once."""
+    found: Dict[tuple, Dict[str, Any]] = {}
+    for lang in message_languages(text):
+        for entity in extract.extract_all(text, lang):
+            found.setdefault((entity["entity"], entity["start"], entity["end"]), entity)
+    by_type: Dict[Text, List[Dict[str, Any]]] = {}
+    for entity in found.values():
+        by_type.setdefault(entity["entity"], []).append(entity)
+    # One value per single-valued entity: the longest span wins (needs can be several).
+    chosen = [e for name, group in by_type.items() if name == "need" for e in group]
+    chosen += [max(group, key=lambda e: e["end"] - e["start"]) for name, group in by_type.items() if name != "need"]
+    return sorted(chosen, key=lambda e: e["start"])
 
 
 def number_entities(text: Text) -> List[Dict[str, Any]]:
@@ -43,15 +67,22 @@ def _is_payload(text: Optional[Text]) -> bool:
     return bool(text) and text.startswith("/")
 
 
+class UntrainedComponent(GraphComponent):
+    """A rule-based component: no config, nothing to train or persist."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UntrainedComponent":
+        return cls()
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class GuideEntityExtractor(GraphComponent, EntityExtractorMixin):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"language": "en"}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.language = config.get("language", "en")
-
+class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
@@ -60,17 +91,16 @@ class GuideEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "GuideEntityExtractor":
-        extractor = cls(config)
-        extract.warm_up(extractor.language)
-        return extractor
+        for lang in LANGUAGES:
+            extract.warm_up(lang)  # build the spaCy pipelines while the model loads
+        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text or _is_payload(text):
                 continue
-            lang = message_language(message, self.language)
-            found = extract.extract_all(text, lang) + number_entities(text)
+            found = entities_in(text) + number_entities(text)
             if found:
                 found = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
@@ -78,32 +108,29 @@ class GuideEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafetyOverride(GraphComponent):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"language": "en"}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.language = config.get("language", "en")
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SafetyOverride":
-        return cls(config)
-
+class SafetyOverride(UntrainedComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text or _is_payload(text):
                 continue
-            if extract.is_crisis(text, message_language(message, self.language)):
+            # Both languages, always: a missed danger signal costs far more than a false alarm.
+            if any(extract.is_crisis(text, lang) for lang in LANGUAGES):
                 crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
                 others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != CRISIS_INTENT]
                 message.set(INTENT, crisis, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [crisis] + others, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(UntrainedComponent, EntityExtractorMixin):
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            detected = detect_language(text) if text and not _is_payload(text) else None
+            if detected:
+                entity = {"entity": "detected_language", "value": detected, "start": 0, "end": len(text), "text": text}
+                entity = self.add_extractor_name([entity])[0]
+                message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
         return messages

@@ -267,3 +267,21 @@ async def test_organize_menu_then_a_step(tracker_factory, dispatcher, domain):
     assert len(dispatcher.messages[0]["buttons"]) == 4
     assert dispatcher.messages[1]["title"] == "Foster community action"
     assert dispatcher.messages[1]["quote"] == "Action is in the reaction"
+
+
+async def test_greeting_asks_for_a_language_first(tracker_factory, dispatcher, domain):
+    from actions.conversation import ActionGreet
+
+    await run(ActionGreet(), dispatcher, tracker_factory({"language": None}), domain)
+    await run(ActionGreet(), dispatcher, tracker_factory({"language": "es"}), domain)
+    assert responses(dispatcher) == ["utter_choose_language", "utter_greet"]
+
+
+async def test_choosing_a_language_after_the_question_greets_in_it(tracker_factory, dispatcher, domain):
+    events = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_choose_language"}}, {"event": "user"}]
+    tracker = tracker_factory({"language": None}, text='/change_language{"language": "es"}',
+                              entities=[{"entity": "language", "value": "es"}], events=events)
+    result = await run(ActionChangeLanguage(), dispatcher, tracker, domain)
+    assert slots_of(result) == {"language": "es"}
+    assert [(m["response"], m["language"]) for m in dispatcher.messages] == [("utter_language_changed", "es"),
+                                                                            ("utter_greet", "es")]
