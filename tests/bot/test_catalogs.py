@@ -47,3 +47,18 @@ def test_pseudo_transform_keeps_placeholders_and_marks_every_line():
     assert "{name}" in text and "https://example.org/x" in text
     assert all(line.startswith(OPEN) and line.endswith(CLOSE) for line in text.split("\n"))
     assert "Hello" not in text and "Second" not in text
+
+
+@pytest.mark.parametrize("lang", [lang for lang in ["en"] + SHIPPED if lang in ("en", "es")])
+def test_a_parent_who_types_back_a_menu_name_is_understood(lang):
+    """Every pillar and priority name, as the bot shows it in that language, is read
+    back as that pillar or priority."""
+    from bot.guide.model import load_guide
+    from bot.i18n import translate
+    from bot.nlu import extract
+
+    guide = load_guide()
+    for priority in guide.priorities():
+        assert extract.extract_topic(translate(priority.name, lang), lang) == priority.id, priority.id
+    for pillar in guide.pillars:
+        assert extract.extract_pillar(translate(pillar.name, lang), lang) == pillar.id, pillar.id
