@@ -7,7 +7,10 @@ from bot.devstack import buttons, texts
 
 
 def test_whole_journey_by_numbers_and_free_text(stack, sender):
-    greeting = stack.say(sender, "hi")
+    first_contact = stack.say(sender, "hi")  # no language yet: the choice, in both languages
+    assert "Reply 1 for English" in texts(first_contact) and "Responda 2 para español" in texts(first_contact)
+    greeting = stack.say(sender, "1")
+    assert "OK, I'll write in English." in texts(greeting)
     assert "Family Guide Assistant" in texts(greeting)
     assert buttons(greeting)[:1] == ["Let's start"]
 
