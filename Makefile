@@ -3,18 +3,19 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 BOT_VENV ?= .venv/bot
+API_VENV ?= .venv/api
 MODELS_DIR ?= models
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 PY := $(BOT_VENV)/bin/python
 RASA := $(BOT_VENV)/bin/rasa
-export BOT_VENV MODELS_DIR RASA_PORT ACTIONS_PORT
+export BOT_VENV API_VENV MODELS_DIR RASA_PORT ACTIONS_PORT
 # Quieter TensorFlow; no telemetry leaves the deployment (DESIGN.md: nothing leaves).
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train run shell test test-unit test-dialogue test-integration validate \
+.PHONY: help setup setup-api train run shell test test-unit test-api test-dialogue test-integration validate \
         benchmarks translations lock-bot clean
 
 help:
@@ -26,6 +27,9 @@ help:
 
 setup:
 	@scripts/setup_bot.sh
+
+setup-api:
+	@scripts/setup_api.sh
 
 train: setup
 	@scripts/train.sh
@@ -44,6 +48,10 @@ test-unit: setup
 	@echo "==> pytest: bot/ and actions/"
 	@$(PY) -m pytest tests/bot tests/actions -q
 
+test-api: setup-api
+	@echo "==> pytest: api/ (SMS shaping, consent keywords, identity, settings)"
+	@$(API_VENV)/bin/python -m pytest tests/api -q -p no:cacheprovider
+
 test-dialogue: train
 	@scripts/test_dialogue.sh
 
@@ -51,7 +59,7 @@ test-integration: train
 	@echo "==> integration: real Rasa server + action server over the REST channel"
 	@$(PY) -m pytest tests/integration -q
 
-test: test-unit validate test-dialogue test-integration
+test: test-unit test-api validate test-dialogue test-integration
 	@echo "==> all tests passed"
 
 benchmarks: train

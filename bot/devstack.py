@@ -79,6 +79,13 @@ class Stack:
         )
         wait_until_up(f"{self.url}/webhooks/rest/", self.rasa, log, 300)
 
+    def restart_rasa(self) -> None:
+        """Stops and starts the Rasa server; conversations live in the tracker store."""
+        if self.rasa and self.rasa.poll() is None:
+            self.rasa.terminate()
+            self.rasa.wait(30)
+        self.start_rasa()
+
     def stop(self) -> None:
         for process in (self.rasa, self.actions):
             if process and process.poll() is None:

@@ -1,14 +1,11 @@
-"""Shared fixtures (in the style of RasaHQ/rasa-demo): the domain, a dispatcher, and a
-tracker factory that builds rasa-sdk Trackers the way the action server receives them."""
+"""Fixtures shared by every test suite (the bot's and the api's): no Rasa imports here."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,47 +15,9 @@ def domain() -> Dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def dispatcher() -> CollectingDispatcher:
-    return CollectingDispatcher()
-
-
 @pytest.fixture(autouse=True)
 def staff_events_file(tmp_path, monkeypatch) -> Path:
     """Every test writes staff events to its own file, never to var/."""
     path = tmp_path / "staff_events.jsonl"
     monkeypatch.setenv("STAFF_EVENTS_PATH", str(path))
     return path
-
-
-def make_tracker(
-    slots: Optional[Dict[str, Any]] = None,
-    text: str = "",
-    intent: Optional[str] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
-    sender_id: str = "test-contact-1",
-) -> Tracker:
-    all_slots = {"language": "en", "plan_pages": 0, "plan_ready": False}
-    all_slots.update(slots or {})
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 1.0} if intent else {},
-        "entities": entities or [],
-    }
-    return Tracker(
-        sender_id=sender_id,
-        slots=all_slots,
-        latest_message=latest,
-        events=events or [],
-        paused=False,
-        followup_action=None,
-        active_loop={"name": active_loop} if active_loop else {},
-        latest_action_name="action_listen",
-    )
-
-
-@pytest.fixture
-def tracker_factory():
-    return make_tracker

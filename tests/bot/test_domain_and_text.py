@@ -10,7 +10,7 @@ import pytest
 from bot.guide.labels import load_labels
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON_DIRS = ["actions", "bot"]
+PYTHON_DIRS = ["actions", "bot", "api"]
 
 
 def responses_used_in_code():

@@ -522,3 +522,34 @@ def test_warm_call_is_fast():
         ex.extract_all(f"my son is in {i}th grade and misses school", "en")
     per_call = (time.perf_counter() - start) / 50
     assert per_call < 0.05
+
+
+# Danger phrasings found missing in review: recall matters most here.
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("dice que se va a hacer daño", "es"), ("mi hijo intento ahorcarse", "es"),
+        ("mi hija se tomo un monton de pastillas", "es"), ("mi hijo dice que estaria mejor muerto", "es"),
+        ("mi hijo dice q mejor se muere", "es"), ("mi hija dice que ya no quiere vivir", "es"),
+        ("mi hija dice que ya no quiere estar en este mundo", "es"), ("mi hijo publico que quiere acabar con todo", "es"),
+        ("alguien amenazo con poner una bomba en la escuela", "es"),
+        ("un adulto de la escuela le manda mensajes sexuales a mi hija", "es"),
+        ("mi niña me dijo que alguien la lastima en la casa", "es"),
+        ("creo que mi hija es victima de trata de personas", "es"), ("mi hijo esta en peligro ahorita", "es"),
+        ("my son tried to hang himself", "en"), ("she took a bunch of pills", "en"),
+        ("he doesnt want to live anymore", "en"), ("my daughter says she does not want to live", "en"),
+        ("someone sends my daughter sexual pictures", "en"), ("my son is in danger right now", "en"),
+        ("a kid said he would bring a bomb to school", "en"),
+    ],
+)
+def test_more_danger_phrasings(text, lang):
+    assert ex.is_crisis(text, lang)
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [("he is in danger of failing math", "en"), ("he wants to live with his dad", "en"),
+     ("esta en peligro de reprobar matematicas", "es")],
+)
+def test_grade_worries_are_not_danger(text, lang):
+    assert not ex.is_crisis(text, lang)

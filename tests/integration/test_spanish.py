@@ -56,3 +56,17 @@ def test_switching_language_midway_keeps_progress(stack, sender):
     assert "2D" in texts(plan) and "K-5" in texts(plan)  # the priority and the grade survived the switch
     back = say("english please")
     assert "OK, I'll write in English." in texts(back)
+
+
+def test_language_and_plan_are_remembered_across_a_restart(stack, sender):
+    say = lambda text: stack.say(sender, text)  # noqa: E731
+    say("hola, quiero hablar de mi hija que falta mucho a la escuela")
+    for reply in ("2", "esta en quinto", "ninguna", "omitir"):
+        say(reply)
+    stack.restart_rasa()
+    again = say("hola")
+    assert_no_english(again)
+    assert "Responda 2 para español" not in texts(again)  # no language question: it is remembered
+    plan = say("ver mi plan")
+    assert "2D" in texts(plan)
+    assert_no_english(plan)
