@@ -79,7 +79,8 @@ class ActionRephrase(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response=next_rephrase(common.previous_turn_responses(tracker)))
         resend_last_menu(dispatcher, tracker)
-        return [UserUtteranceReverted()]
+        # Forgetting the message must not forget the language it was written in.
+        return [UserUtteranceReverted(), SlotSet("language", tracker.get_slot("language"))]
 
 
 class ActionHandoff(Action):

@@ -5,6 +5,9 @@
 - SafetyOverride: a message that signals a child in danger becomes the `crisis`
   intent with full confidence, whatever the classifier said, so the 988/911 answer
   comes first. Placed after DIET and the FallbackClassifier in config.yml.
+- FallbackRescue: when the classifier is unsure (nlu_fallback) but the rule-based
+  extractor found a topic or a child's detail, the message is read as choosing that
+  topic or informing: "mi hija que falta mucho a la escuela" is a worry, not noise.
 - LanguageDetector: free text that is clearly English or Spanish adds a
   `detected_language` entity, which fills the `language` slot (domain.yml), so a
   parent who writes in Spanish is answered in Spanish without being asked.
@@ -104,6 +107,33 @@ class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
             if found:
                 found = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+FALLBACK_INTENT = "nlu_fallback"
+RESCUES = (("choose_topic", ("priority", "pillar")), ("inform", ("grade", "need")))
+
+
+def rescued_intent(entities: List[Dict[str, Any]]) -> Optional[Text]:
+    found = {e.get("entity") for e in entities}
+    for intent, signals in RESCUES:
+        if found.intersection(signals):
+            return intent
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class FallbackRescue(UntrainedComponent):
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT:
+                continue
+            intent = rescued_intent(message.get(ENTITIES, []) or [])
+            if intent:
+                rescued = {"name": intent, "confidence": 1.0}
+                others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != intent]
+                message.set(INTENT, rescued, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [rescued] + others, add_to_output=True)
         return messages
 
 

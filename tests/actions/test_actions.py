@@ -236,8 +236,9 @@ async def test_rephrase_resends_the_menu_unless_the_language_changed(tracker_fac
     menu = {"event": "bot", "text": "Pick one", "data": {"buttons": [{"title": "A", "payload": "/a"}]}}
     assert last_menu_message([menu])["text"] == "Pick one"
     assert last_menu_message([menu, {"event": "slot", "name": "language", "value": "es"}]) is None
-    events = await run(ActionRephrase(), dispatcher, tracker_factory(events=[menu]), domain)
-    assert events == [{"event": "rewind", "timestamp": None}]
+    events = await run(ActionRephrase(), dispatcher, tracker_factory({"language": "es"}, events=[menu]), domain)
+    assert [e["event"] for e in events] == ["rewind", "slot"]
+    assert slots_of(events) == {"language": "es"}  # the detected language survives the rewind
     assert dispatcher.messages[1]["text"] == "Pick one" and dispatcher.messages[1]["buttons"]
 
 

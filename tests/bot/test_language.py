@@ -45,3 +45,15 @@ def test_entities_are_read_in_both_languages_for_short_replies():
     assert [(e["entity"], e["value"]) for e in entities_in("kinder")] == [("grade", "K")]
     found = {(e["entity"], e["value"]) for e in entities_in("mi hijo falta mucho a la escuela")}
     assert ("priority", "2D") in found
+
+
+@pytest.mark.parametrize(
+    "entities, intent",
+    [([{"entity": "priority", "value": "2D"}], "choose_topic"), ([{"entity": "pillar", "value": "1"}], "choose_topic"),
+     ([{"entity": "grade", "value": "3"}], "inform"), ([{"entity": "need", "value": "gifted"}], "inform"),
+     ([{"entity": "detected_language", "value": "es"}], None), ([], None)],
+)
+def test_an_unsure_classifier_is_rescued_by_rule_based_entities(entities, intent):
+    from bot.nlu.components import rescued_intent
+
+    assert rescued_intent(entities) == intent
