@@ -64,7 +64,9 @@ class ActionHelp(Action):
         return "action_help"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_help")
+        previous = common.previous_turn_responses(tracker)
+        # The same help text twice in a row helps no one: the second time, rephrase.
+        dispatcher.utter_message(response=next_rephrase(previous) if "utter_help" in previous else "utter_help")
         resend_last_menu(dispatcher, tracker)
         return []
 

@@ -29,9 +29,9 @@ def domain_messages(domain_file: Path = DOMAIN_FILE) -> Iterator[Message]:
     for name, variations in responses.items():
         for variation in variations:
             if variation.get("text"):
-                yield variation["text"], f"domain.yml:{name}"
+                yield variation["text"], f"domain.yml#{name}"
             for button in variation.get("buttons") or []:
-                yield button["title"], f"domain.yml:{name}:button"
+                yield button["title"], f"domain.yml#{name}/button"
 
 
 def content_messages() -> Iterator[Message]:

@@ -286,3 +286,12 @@ async def test_choosing_a_language_after_the_question_greets_in_it(tracker_facto
     assert slots_of(result) == {"language": "es"}
     assert [(m["response"], m["language"]) for m in dispatcher.messages] == [("utter_language_changed", "es"),
                                                                             ("utter_greet", "es")]
+
+
+async def test_help_twice_in_a_row_rephrases_instead(tracker_factory, dispatcher, domain):
+    from actions.conversation import ActionHelp
+
+    await run(ActionHelp(), dispatcher, tracker_factory(events=[{"event": "user"}]), domain)
+    events = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_help"}}, {"event": "user"}]
+    await run(ActionHelp(), dispatcher, tracker_factory(events=events), domain)
+    assert [r for r in responses(dispatcher) if r] == ["utter_help", "utter_what_next", "utter_rephrase_1", "utter_what_next"]
