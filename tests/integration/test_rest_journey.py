@@ -48,7 +48,7 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
     request = texts(stack.say(sender, "1"))
     assert "Hello, I am a parent at Breed Street Elementary" in request
     saved = texts(stack.say(sender, "the meeting is next tuesday at 3"))
-    assert "Saved: your meeting is Tuesday" in saved and "3:00" in saved and "PM" in saved
+    assert "Saved! Your meeting: Tuesday" in saved and "3:00 PM" in saved
     invite = texts(stack.say(sender, "invite other parents"))
     assert "Tuesday" in invite and "Outstanding attendance" in invite
 
