@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from bot.devstack import Stack
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bot.devstack import Stack  # noqa: E402
 
 JOURNEY = [
     "hi", "1", "my son keeps missing school", "1", "3rd grade", "1 3", "breed street elementary",

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -25,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages (bot/) are importable
 Example = Tuple[str, str, str]  # (language, text, intent)
 
 
