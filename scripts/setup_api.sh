@@ -6,11 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/lib/install_lock.sh
 API_VENV=${API_VENV:-.venv/api}
 API_PYTHON=${API_PYTHON:-python3}
-lock=requirements/api.lock
-stamp="$API_VENV/.lock.sha256"
-want=$(sha256sum "$lock" | cut -d' ' -f1)
 
 # Asks for an answer on stdout, so that a non-Python that exits 0 is not taken for one.
 is_311_plus() { [ "$("$1" -c 'import sys; print(sys.version_info[:2] >= (3, 11))' 2>/dev/null)" = "True" ]; }
@@ -44,14 +42,4 @@ if [ ! -x "$API_VENV/bin/python" ]; then
   [ -x "$API_VENV/bin/python" ] || need_python "'$API_PYTHON' could not create a virtual environment (python3-venv missing?)"
 fi
 
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-  echo "==> Installing the api's pinned packages (FastAPI, SQLAlchemy, twilio, ...)"
-  "$API_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q --upgrade "pip==24.0"
-  "$API_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -r "$lock"
-  "$API_VENV/bin/python" -m pip check
-  echo "$want" > "$stamp"
-else
-  echo "==> Api environment up to date ($API_VENV)"
-  # Cheap, and catches a package changed by hand since the last install.
-  "$API_VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null
-fi
+install_lock "$API_VENV" requirements/api.lock "api (FastAPI, SQLAlchemy, twilio, ...)"

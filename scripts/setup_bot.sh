@@ -5,10 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/lib/install_lock.sh
 BOT_VENV=${BOT_VENV:-.venv/bot}
-lock=requirements/bot.lock
-stamp="$BOT_VENV/.lock.sha256"
-want=$(sha256sum "$lock" | cut -d' ' -f1)
 
 if [ ! -x "$BOT_VENV/bin/python" ]; then
   py=$(scripts/find_python310.sh)
@@ -16,15 +14,7 @@ if [ ! -x "$BOT_VENV/bin/python" ]; then
   "$py" -m venv "$BOT_VENV"
 fi
 
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-  echo "==> Installing the bot's pinned packages (Rasa, spaCy, ...): the first time takes a few minutes"
-  "$BOT_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q --upgrade "pip==24.0"
-  "$BOT_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -r "$lock"
-  "$BOT_VENV/bin/python" -m pip check
-  echo "$want" > "$stamp"
-else
-  echo "==> Bot environment up to date ($BOT_VENV)"
-fi
+install_lock "$BOT_VENV" requirements/bot.lock "bot (Rasa, spaCy)"
 
 echo "==> Compiling translation catalogs"
 "$BOT_VENV/bin/python" -m bot.i18n.compile

@@ -110,6 +110,14 @@ class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
         return messages
 
 
+def set_intent(message: Message, intent: Text) -> None:
+    """Makes `intent` the message's intent with full confidence, first in the ranking."""
+    chosen = {"name": intent, "confidence": 1.0}
+    others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != intent]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)
+
+
 FALLBACK_INTENT = "nlu_fallback"
 RESCUES = (("choose_topic", ("priority", "pillar")), ("inform", ("grade", "need")))
 
@@ -130,10 +138,7 @@ class FallbackRescue(UntrainedComponent):
                 continue
             intent = rescued_intent(message.get(ENTITIES, []) or [])
             if intent:
-                rescued = {"name": intent, "confidence": 1.0}
-                others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != intent]
-                message.set(INTENT, rescued, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [rescued] + others, add_to_output=True)
+                set_intent(message, intent)
         return messages
 
 
@@ -146,10 +151,7 @@ class SafetyOverride(UntrainedComponent):
                 continue
             # Both languages, always: a missed danger signal costs far more than a false alarm.
             if any(extract.is_crisis(text, lang) for lang in LANGUAGES):
-                crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-                others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != CRISIS_INTENT]
-                message.set(INTENT, crisis, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [crisis] + others, add_to_output=True)
+                set_intent(message, CRISIS_INTENT)
         return messages
 
 
