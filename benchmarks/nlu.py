@@ -97,6 +97,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no per-message debug lines with example texts
     os.chdir(ROOT)  # config.yml refers to build/spacy/... relative to the project
     examples = load_examples()
     languages = sorted({lang for lang, _, _ in examples})
