@@ -86,17 +86,9 @@ class UntrainedComponent(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "GuideEntityExtractor":
+    def __init__(self) -> None:
         for lang in LANGUAGES:
             extract.warm_up(lang)  # build the spaCy pipelines while the model loads
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
