@@ -58,7 +58,7 @@ def test_whole_journey_in_a_pseudo_locale(pseudo_stack):
         say(f'/change_language{{"language": "{PSEUDO_LANGUAGE}"}}'),
         say("/greet"), say("1"), say("2"), say("4"), say("1"), say("3rd grade"), say("1 3"),
         say("breed street elementary"), say("more questions"), say("/drop_question"), say("1"),
-        say("/next_steps"), say("1"), say("/set_meeting"), say("12/9 3pm"), say("/invite_parents"),
+        say("/next_steps"), say("1"), say("/set_meeting"), say("tomorrow 3pm"), say("/invite_parents"),
         say("/share_guide"), say("/request_workshop"), say("/organize"), say("2"), say("/learn_pillars"),
         say("/learn_pillars"), say("/help"), say("zzqx wvvk"), say("/human_handoff"), say("/stop"),
     ]
