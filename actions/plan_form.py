@@ -12,10 +12,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.validation import BaseFormValidation
 from bot import parsing
+from bot.guide.model import band_matches
 from bot.schools import load_directory
-
-STRATEGIC_PLAN_URL_KEY = "strategic_plan_url"
-
 
 def not_in_guide_message(tracker: Tracker, topic_id: str) -> Dict[str, Any]:
     """The response and variables that point to the Strategic Plan."""
@@ -101,8 +99,6 @@ class ValidatePlanForm(BaseFormValidation):
 
 def lookfors_message(tracker: Tracker) -> Dict[str, Any]:
     """The checklist for the chosen priority, filtered by grade band when known."""
-    from bot.guide.model import band_matches
-
     priority = common.guide().priority(tracker.get_slot("priority"))
     grade = tracker.get_slot("grade")
     items = [i for i in priority.look_for if grade is None or band_matches(i.grade_band, grade)]

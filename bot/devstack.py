@@ -38,6 +38,15 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise RuntimeError(f"{url} did not come up in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
+def stop_process(process: Optional[subprocess.Popen]) -> None:
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 class Stack:
     def __init__(self, tmp: Path, env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
@@ -51,18 +60,23 @@ class Stack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def start_actions(self) -> None:
-        log = self.tmp / "actions.log"
-        self.actions = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
-            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    def _spawn(self, name: str, args: List[str], health_url: str, seconds: float) -> subprocess.Popen:
+        """Starts `rasa <args>` with its output in <tmp>/<name>.log and waits until it answers."""
+        log = self.tmp / f"{name}.log"
+        process = subprocess.Popen(
+            [str(BIN / "rasa"), *args], cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT
         )
-        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log, 120)
+        wait_until_up(health_url, process, log, seconds)
+        return process
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions", ["run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            f"http://127.0.0.1:{self.actions_port}/health", 120,
+        )
 
     def stop_actions(self) -> None:
-        if self.actions and self.actions.poll() is None:
-            self.actions.terminate()
-            self.actions.wait(30)
+        stop_process(self.actions)
 
     def start_rasa(self) -> None:
         endpoints = self.tmp / "endpoints.yml"
@@ -71,29 +85,21 @@ class Stack:
             .replace("localhost:5055", f"localhost:{self.actions_port}")
             .replace("db: var/tracker.db", f"db: {self.tmp / 'tracker.db'}")
         )
-        log = self.tmp / "rasa.log"
-        self.rasa = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+        self.rasa = self._spawn(
+            "rasa",
+            ["run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
              "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
-            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            f"{self.url}/webhooks/rest/", 300,
         )
-        wait_until_up(f"{self.url}/webhooks/rest/", self.rasa, log, 300)
 
     def restart_rasa(self) -> None:
         """Stops and starts the Rasa server; conversations live in the tracker store."""
-        if self.rasa and self.rasa.poll() is None:
-            self.rasa.terminate()
-            self.rasa.wait(30)
+        stop_process(self.rasa)
         self.start_rasa()
 
     def stop(self) -> None:
-        for process in (self.rasa, self.actions):
-            if process and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_process(self.rasa)
+        stop_process(self.actions)
 
     def post(self, body: Any, raw: Optional[bytes] = None) -> tuple:
         data = raw if raw is not None else json.dumps(body).encode("utf-8")

@@ -7,7 +7,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from bot.guide.model import Guide
 from bot.menus import parse_menu_number, parse_number_list
@@ -155,6 +155,3 @@ def parse_drop_number(text: Optional[str], entities: Optional[Entities], count: 
         number = int(digits[0]) if len(digits) == 1 else None
     return number if number is not None and 1 <= number <= count else None
 
-
-def unique(values: Iterable[str]) -> List[str]:
-    return list(dict.fromkeys(values))

@@ -49,10 +49,6 @@ class PlanItem:
     need: Optional[str] = None  # set when the item is there because of a need
     lead: Optional[str] = None  # a sub-goal's parent goal text ("Decrease ... absent students")
 
-    @property
-    def personalized(self) -> bool:
-        return self.need is not None
-
 
 @dataclass(frozen=True)
 class Plan:

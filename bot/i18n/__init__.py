@@ -13,7 +13,7 @@ import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +77,6 @@ def translate(msgid: str, lang: Optional[str], locales_dir: Path = LOCALES_DIR) 
         logger.warning("Missing %s translation for %r; falling back to English.", lang, msgid[:80])
         return msgid
     return translated
-
-
-def translate_all(msgids: Iterable[str], lang: Optional[str]) -> list:
-    return [translate(m, lang) for m in msgids]
 
 
 def clear_caches() -> None:

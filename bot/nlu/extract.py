@@ -25,7 +25,6 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 # "<label>_short" patterns (bare "3", "no", "second") count only in messages of at most
 # this many words: in a longer message they are too likely to mean something else.
 SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4}
-NEEDS = ("english_learner", "disability", "gifted", "foster_youth", "attendance", "none")
 # extract_all entity name -> lexicon label, in output order for matches at the same offset.
 ENTITIES = {"grade": "grade", "need": "need", "priority": "topic", "pillar": "pillar", "language": "language"}
 
@@ -229,7 +228,7 @@ def extract_grade(text: str, lang: str = "en") -> str | None:
 
 
 def extract_needs(text: str, lang: str = "en") -> list[str]:
-    """Needs from NEEDS in message order, de-duplicated; ["none"] only if nothing else."""
+    """Needs in message order, de-duplicated; ["none"] only if nothing else."""
     return [m.value for m in _need_matches(text, lang)]
 
 

@@ -1,8 +1,6 @@
 """Actions with tracker and dispatcher fakes (rasa-sdk's own classes)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from actions.conversation import (
@@ -20,6 +18,7 @@ from actions.meeting import ActionInviteParents, ActionMeetingMessage, ActionReq
 from actions.plan import ActionBuildPlan, ActionChangePriority, ActionDropQuestion, ActionMoreQuestions, ActionShowPlan
 from actions.plan_form import ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
 from actions.validation import REPHRASE_RESPONSES, next_rephrase
+from bot.events import read_events
 
 PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"], "school": "Breed Street Elementary",
            "lookfors_seen": False}
@@ -198,7 +197,7 @@ async def test_invite_mentions_the_meeting_when_saved(tracker_factory, dispatche
 
 async def test_workshop_request_is_a_structured_event(tracker_factory, dispatcher, domain, staff_events_file):
     await run(ActionRequestWorkshop(), dispatcher, tracker_factory(PLAN_SLOTS, sender_id="c-42"), domain)
-    event = json.loads(staff_events_file.read_text())
+    [event] = read_events(staff_events_file)
     assert event["type"] == "workshop_requested" and event["conversation_id"] == "c-42"
     assert event["school"] == "Breed Street Elementary" and event["priority"] == "2D"
 
@@ -209,7 +208,7 @@ async def test_handoff_and_crisis_are_recorded_for_staff(tracker_factory, dispat
     assert responses(dispatcher) == ["utter_handoff", "utter_crisis", "utter_crisis_resume"]
     assert slots_of(events)["safety_flag"] is True
     assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
-    types = [json.loads(line)["type"] for line in staff_events_file.read_text().splitlines()]
+    types = [event["type"] for event in read_events(staff_events_file)]
     assert types == ["handoff_requested", "safety_flag"]
 
 

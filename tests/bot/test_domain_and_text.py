@@ -40,6 +40,12 @@ def test_needs_menu_matches_the_labels_order(domain):
     assert [re.search(r'"need": "(\w+)"', b["payload"]).group(1) for b in buttons] == list(labels.need_ids)
 
 
+def test_the_needs_menu_offers_exactly_the_needs_the_guide_is_tagged_with():
+    from bot.guide.model import NEEDS
+
+    assert load_labels().need_ids == NEEDS + ("none",)
+
+
 def test_form_ask_responses_or_actions_exist(domain):
     for form in domain["forms"].values():
         for slot in form["required_slots"]:

@@ -3,7 +3,6 @@ import logging
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
 from bot import i18n

@@ -1,9 +1,8 @@
 """Whole journeys over the REST channel against the real Rasa server and action server."""
 from __future__ import annotations
 
-import json
-
 from bot.devstack import buttons, texts
+from bot.events import read_events
 
 
 def test_whole_journey_by_numbers_and_free_text(stack, sender):
@@ -54,7 +53,7 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
 
     workshop = texts(stack.say(sender, "ask for a workshop"))
     assert "workshop" in workshop and "Breed Street Elementary" in workshop
-    events = [json.loads(line) for line in (stack.tmp / "staff_events.jsonl").read_text().splitlines()]
+    events = read_events(stack.tmp / "staff_events.jsonl")
     mine = [e for e in events if e["conversation_id"] == sender]
     assert {e["type"] for e in mine} == {"meeting_scheduled", "workshop_requested"}
     assert all("text" not in e and "phone" not in e for e in mine)
@@ -76,7 +75,7 @@ def test_crisis_message_gets_988_and_911_first_and_is_flagged(stack, sender):
     stack.say(sender, "lets start")
     messages = stack.say(sender, "my daughter said she wants to kill herself")
     assert "988" in messages[0]["text"] and "911" in messages[0]["text"]
-    events = [json.loads(line) for line in (stack.tmp / "staff_events.jsonl").read_text().splitlines()]
+    events = read_events(stack.tmp / "staff_events.jsonl")
     assert any(e["type"] == "safety_flag" and e["conversation_id"] == sender for e in events)
 
 
