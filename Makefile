@@ -15,14 +15,15 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup setup-api train run shell test test-unit test-api test-dialogue test-integration validate \
-        benchmarks translations lock-bot clean
+.PHONY: help setup setup-api setup-test-system train run shell sms test test-unit test-api test-dialogue \
+        test-integration test-sms validate benchmarks translations lock-bot lock-api clean
 
 help:
-	@echo "make run           set up, train if the data changed, start Rasa + action server"
+	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
 	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
-	@echo "make test          every test: unit, data validation, dialogue stories, integration"
-	@echo "make benchmarks    NLU cross-validation F1 and reply latency"
+	@echo "make sms           text the running api like a phone through Twilio would (after make run)"
+	@echo "make test          every test: unit, data validation, dialogue stories, integration, SMS"
+	@echo "make benchmarks    NLU cross-validation F1, reply latency, SMS segments per journey"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
 setup:
@@ -31,14 +32,20 @@ setup:
 setup-api:
 	@scripts/setup_api.sh
 
+setup-test-system:
+	@scripts/setup_test_system.sh
+
 train: setup
 	@scripts/train.sh
 
-run: train
+run: train setup-api
 	@scripts/run.sh
 
-shell: train
+shell: train setup-api
 	@scripts/shell.sh
+
+sms: setup-api
+	@$(API_VENV)/bin/python -m api.sms_console
 
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"
@@ -48,8 +55,8 @@ test-unit: setup
 	@echo "==> pytest: bot/ and actions/"
 	@$(PY) -m pytest tests/bot tests/actions -q
 
-test-api: setup-api
-	@echo "==> pytest: api/ (SMS shaping, consent keywords, identity, settings)"
+test-api: setup-api setup-test-system
+	@echo "==> pytest: api/ (webhooks, consent, SMS shaping, scheduler on SQLite and PostgreSQL, plan page in Chromium)"
 	@$(API_VENV)/bin/python -m pytest tests/api -q -p no:cacheprovider
 
 test-dialogue: train
@@ -59,12 +66,17 @@ test-integration: train
 	@echo "==> integration: real Rasa server + action server over the REST channel"
 	@$(PY) -m pytest tests/integration -q
 
-test: test-unit test-api validate test-dialogue test-integration
+test-sms: train setup-api
+	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"
+	@$(API_VENV)/bin/python -m pytest tests/sms_integration -q -p no:cacheprovider
+
+test: test-unit test-api validate test-dialogue test-integration test-sms
 	@echo "==> all tests passed"
 
-benchmarks: train
+benchmarks: train setup-api
 	@$(PY) benchmarks/nlu.py
 	@$(PY) benchmarks/latency.py
+	@$(API_VENV)/bin/python benchmarks/sms_cost.py
 
 translations: setup
 	@$(PY) -m bot.i18n.extract
@@ -72,6 +84,9 @@ translations: setup
 
 lock-bot:
 	@$(PY) -m pip freeze --exclude-editable > requirements/bot.lock && $(PY) -m pip check
+
+lock-api:
+	@$(API_VENV)/bin/python -m pip freeze --exclude-editable > requirements/api.lock && $(API_VENV)/bin/python -m pip check
 
 clean:
 	rm -rf build results .pytest_cache

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 
 from bot.guide.labels import Labels, load_labels
-from bot.guide.model import Guide, load_guide
+from bot.guide.model import Guide, band_matches, load_guide
 from bot.guide.personalized import Personalized, load_personalized
 from bot.i18n import normalize_language, translate
 from bot.planner import Plan, PlanItem, Profile, build_plan
@@ -122,3 +122,30 @@ def plan_lines(tracker: Tracker, plan: Plan) -> str:
 
 def bullet_lines(texts: List[str]) -> str:
     return "\n".join(f"- {text}" for text in texts)
+
+
+def lookfor_texts(tracker: Tracker, priority_id: str) -> List[str]:
+    """The priority's "What to look for" items for the child's grade band, translated."""
+    grade = tracker.get_slot("grade")
+    items = guide().priority(priority_id).look_for
+    return [tr(tracker, i.text) for i in items if grade is None or band_matches(i.grade_band, grade)]
+
+
+def plan_data(tracker: Tracker, plan: Plan) -> Dict[str, Any]:
+    """The plan as data for other channels (the api's printable page): texts already in
+    the parent's language, nothing about the child but what the plan itself says."""
+    priority = guide().priority(plan.priority)
+    pillar = guide().pillar(priority.pillar_id)
+    return {
+        "language": language(tracker),
+        "priority": plan.priority,
+        "priority_name": tr(tracker, priority.name),
+        "pillar_name": tr(tracker, pillar.name),
+        "questions": [
+            {"number": n, "text": item_text(tracker, item), "source": source_label(tracker, item)}
+            for n, item in enumerate(plan.items, 1)
+        ],
+        "look_for": lookfor_texts(tracker, plan.priority),
+        "school": tracker.get_slot("school") or None,
+        "meeting_time": tracker.get_slot("meeting_time") or None,
+    }

@@ -29,14 +29,17 @@ def last_menu_message(events: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         if event.get("event") == "slot" and event.get("name") == "language":
             return None
         if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
-            return {"text": event.get("text"), "buttons": event["data"]["buttons"]}
+            menu = {"text": event.get("text"), "buttons": event["data"]["buttons"]}
+            # A plan shown again still travels as data (SMS sends its link, not the list).
+            plan = (event.get("metadata") or {}).get("plan")
+            return {**menu, "plan": plan} if plan else menu
     return None
 
 
 def resend_last_menu(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     menu = last_menu_message(tracker.events)
     if menu:
-        dispatcher.utter_message(text=menu["text"], buttons=menu["buttons"])
+        dispatcher.utter_message(**menu)
     else:
         dispatcher.utter_message(response="utter_what_next")
 

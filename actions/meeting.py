@@ -76,7 +76,9 @@ class ActionSaveMeeting(Action):
             priority=tracker.get_slot("priority"),
             language=common.language(tracker),
         )
-        dispatcher.utter_message(response="utter_meeting_saved", meeting_when=when)
+        # `meeting` travels with the message: the api schedules the SMS reminders from it.
+        meeting = {"starts_at": tracker.get_slot("meeting_time"), "priority": tracker.get_slot("priority")}
+        dispatcher.utter_message(response="utter_meeting_saved", meeting_when=when, meeting=meeting)
         return []
 
 

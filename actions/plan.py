@@ -16,10 +16,13 @@ from bot.planner import Plan
 
 
 def plan_message(tracker: Tracker, plan: Plan) -> Dict[str, Any]:
+    # `plan` travels with the message (Rasa keeps extra keys as metadata): the api turns
+    # it into the printable plan page, and SMS sends a summary with the link instead.
     return {
         "response": "utter_plan",
         "priority_name": common.priority_name(tracker, plan.priority),
         "plan_lines": common.plan_lines(tracker, plan),
+        "plan": common.plan_data(tracker, plan),
     }
 
 

@@ -12,7 +12,6 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.validation import BaseFormValidation
 from bot import parsing
-from bot.guide.model import band_matches
 from bot.schools import load_directory
 
 def not_in_guide_message(tracker: Tracker, topic_id: str) -> Dict[str, Any]:
@@ -100,12 +99,10 @@ class ValidatePlanForm(BaseFormValidation):
 def lookfors_message(tracker: Tracker) -> Dict[str, Any]:
     """The checklist for the chosen priority, filtered by grade band when known."""
     priority = common.guide().priority(tracker.get_slot("priority"))
-    grade = tracker.get_slot("grade")
-    items = [i for i in priority.look_for if grade is None or band_matches(i.grade_band, grade)]
     return {
         "response": "utter_lookfors",
         "priority_name": common.tr(tracker, priority.name),
-        "lookfor_lines": common.bullet_lines([common.tr(tracker, i.text) for i in items]),
+        "lookfor_lines": common.bullet_lines(common.lookfor_texts(tracker, priority.id)),
     }
 
 

@@ -55,7 +55,17 @@ class Settings(BaseSettings):
     CONTACT_ID_SECRET: Optional[str] = Field(default=None, repr=False)
     LOCAL_SECRETS_FILE: str = "var/local_secrets.json"
 
-    RASA_REPLY_BUDGET_SECONDS: float = Field(default=8.0, gt=0)
+    # Twilio waits 15 s for a webhook answer: past this budget the reply goes by REST API.
+    RASA_REPLY_BUDGET_SECONDS: float = Field(default=8.0, gt=0, lt=15)
+    # A turn still running after this is given up and kept for a retry.
+    RASA_TURN_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
+    TURN_RETRY_BASE_SECONDS: float = Field(default=30.0, gt=0)
+    TURN_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+    # How often the scheduler looks for due reminders and turns to retry.
+    SCHEDULER_POLL_SECONDS: float = Field(default=30.0, gt=0)
+    PLAN_LINK_DAYS: int = Field(default=60, ge=1)
+    # Twilio never delivers more than 1,600 characters in one inbound message.
+    MAX_INBOUND_CHARS: int = Field(default=1600, ge=1)
     RETENTION_DAYS: int = Field(default=180, ge=1)
     QUIET_HOURS_START: int = Field(default=20, ge=0, le=23)
     QUIET_HOURS_END: int = Field(default=8, ge=0, le=23)

@@ -31,10 +31,7 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp))
-        try:
-            stack.start_actions()
-            stack.start_rasa()
+        with Stack.running(Path(tmp)) as stack:
             stack.say("warm-up", "hi")
             timings = []
             for _ in range(args.journeys):
@@ -43,8 +40,6 @@ def main() -> None:
                     start = time.perf_counter()
                     stack.say(sender, text)
                     timings.append((time.perf_counter() - start) * 1000)
-        finally:
-            stack.stop()
     print(f"REST reply latency over {len(timings)} turns ({args.journeys} journeys): "
           f"p50 {percentile(timings, 0.5):.0f} ms, p95 {percentile(timings, 0.95):.0f} ms, "
           f"max {max(timings):.0f} ms, mean {statistics.mean(timings):.0f} ms")

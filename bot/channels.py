@@ -4,7 +4,12 @@ Same URL and JSON as Rasa's built-in REST channel (POST /webhooks/rest/webhook w
 {"sender", "message", "metadata"?} -> a list of bot messages). One addition: a reply
 that is only a number ("2", "#2", "option 2") chooses that button of the menu the bot
 sent last, exactly as if the parent had tapped it. Everything else goes to NLU as is.
-Configured in credentials.yml as `bot.channels.MenuRestInput`.
+Each message also carries `metadata` with the conversation's language and, on a plan or
+a saved meeting, the plan or meeting as data: the api builds the printable page and the
+reminders from it.
+Configured in credentials.yml as `bot.channels.MenuRestInput` (name "rest", the web chat)
+and `bot.channels.SmsRestInput` (name "sms": the api's SMS path, so responses can have
+shorter `channel: sms` variations).
 """
 from __future__ import annotations
 
@@ -20,6 +25,28 @@ from bot.menus import last_menu, pick_button
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_ID_CHARS = 128
+# Message keys (Rasa keeps extra response keys as metadata) passed on to the client.
+PASSED_METADATA = ("language", "plan", "meeting")
+
+
+class MetadataCollectingOutputChannel(CollectingOutputChannel):
+    """Rasa's collecting channel, plus the whitelisted metadata of each message. It takes
+    the input channel's name, so the NLG picks that channel's response variations."""
+
+    def __init__(self, channel_name: Text = "collector") -> None:
+        super().__init__()
+        self.channel_name = channel_name
+
+    def name(self) -> Text:  # type: ignore[override] - an instance's name, not the class's
+        return self.channel_name
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        already = len(self.messages)
+        await super().send_response(recipient_id, message)
+        metadata = {key: message[key] for key in PASSED_METADATA if message.get(key) is not None}
+        if metadata:
+            for collected in self.messages[already:]:
+                collected["metadata"] = metadata
 
 
 async def recent_bot_events(request: Request, sender_id: Text) -> List[Dict[str, Any]]:
@@ -52,7 +79,7 @@ class MenuRestInput(InputChannel):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("menu_rest_webhook", __name__)
+        webhook = Blueprint(f"{self.name()}_menu_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -68,7 +95,7 @@ class MenuRestInput(InputChannel):
                 return response.json({"error": "a 'message' string is required"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             text = await resolve_menu_reply(request, sender_id, text)
-            collector = CollectingOutputChannel()
+            collector = MetadataCollectingOutputChannel(self.name())
             try:
                 await on_new_message(
                     UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
@@ -79,3 +106,12 @@ class MenuRestInput(InputChannel):
             return response.json(collector.messages)
 
         return webhook
+
+
+class SmsRestInput(MenuRestInput):
+    """The same REST channel under the name "sms" (POST /webhooks/sms/webhook), used by
+    the api for SMS and WhatsApp: responses may have shorter `channel: sms` variations."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "sms"

@@ -3,6 +3,7 @@ channel with numbered menus) on free local ports: used by the integration tests 
 the latency benchmark. Development tooling; the bot never imports it."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -12,10 +13,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+# The bot's environment: this one, unless BOT_VENV says where (the api's tests run the
+# real Rasa from the api's own environment).
+BIN = Path(os.environ["BOT_VENV"]).resolve() / "bin" if os.environ.get("BOT_VENV") else Path(sys.executable).parent
 MODEL = Path(os.environ.get("MODELS_DIR", ROOT / "models")) / "family-guide.tar.gz"
 
 
@@ -48,6 +51,20 @@ def stop_process(process: Optional[subprocess.Popen]) -> None:
 
 
 class Stack:
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, tmp: Path, env: Optional[Dict[str, str]] = None) -> Iterator["Stack"]:
+        """The action server and Rasa, started and stopped around a block (test sessions)."""
+        if not MODEL.exists():
+            raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+        stack = cls(tmp, env)
+        try:
+            stack.start_actions()
+            stack.start_rasa()
+            yield stack
+        finally:
+            stack.stop()
+
     def __init__(self, tmp: Path, env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()

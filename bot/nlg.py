@@ -17,7 +17,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.i18n import translate
+from bot.i18n import normalize_language, translate
 
 
 def translate_response(response: Dict[str, Any], lang: Optional[str]) -> Dict[str, Any]:
@@ -52,4 +52,8 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
         response = translate_response(response, language)
         # Actions pass their own buttons as a kwarg; Rasa appends them after us.
         kwargs.pop("buttons", None)
-        return self._fill_response(response, filled_slots, **kwargs)
+        filled = self._fill_response(response, filled_slots, **kwargs)
+        # The channels pass the language on, so the api can answer in it (apologies,
+        # reminders). None until the parent has one: the first greeting is bilingual.
+        filled["language"] = normalize_language(language) if language else None
+        return filled

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server (REST channel with numbered menus,
-# custom NLG) on this machine, waits until both answer, and says where to talk.
+# Starts the action server, the Rasa server (REST channel with numbered menus, custom NLG)
+# and the api (Twilio webhooks, plan pages, reminders) on this machine, waits until they
+# answer, and says where to talk. Without Twilio credentials in the environment, a local
+# stand-in of Twilio's REST API receives what the api sends (`make sms` shows it).
 # `scripts/run.sh --background` starts them and returns (used by make shell / tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +10,9 @@ BOT_VENV=${BOT_VENV:-.venv/bot}
 MODELS_DIR=${MODELS_DIR:-models}
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+API_VENV=${API_VENV:-.venv/api}
+API_PORT=${API_PORT:-8000}
+STANDIN_PORT=${STANDIN_PORT:-8099}
 LOG_DIR=${LOG_DIR:-var/log}
 mkdir -p "$LOG_DIR" var
 
@@ -27,11 +32,30 @@ echo "==> Starting Rasa on 127.0.0.1:$RASA_PORT (log: $LOG_DIR/rasa.log); loadin
   --credentials credentials.yml --endpoints endpoints.yml >"$LOG_DIR/rasa.log" 2>&1 &
 echo $! > var/rasa.pid
 
-stop() { kill "$(cat var/rasa.pid)" "$(cat var/actions.pid)" 2>/dev/null || true; rm -f var/*.pid; }
+if [ -z "${TWILIO_AUTH_TOKEN:-}" ]; then
+  export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-http://127.0.0.1:$STANDIN_PORT}
+  echo "==> No Twilio credentials: starting the local Twilio stand-in on port $STANDIN_PORT (log: $LOG_DIR/twilio-standin.log)"
+  "$API_VENV/bin/python" -m api.twilio_standin --port "$STANDIN_PORT" >"$LOG_DIR/twilio-standin.log" 2>&1 &
+  echo $! > var/standin.pid
+fi
+echo "==> Preparing the api database (alembic upgrade head)"
+"$API_VENV/bin/python" -m api.prestart
+echo "==> Starting the api on port $API_PORT (log: $LOG_DIR/api.log)"
+"$API_VENV/bin/uvicorn" --factory api.main:create_app --host "${API_HOST:-127.0.0.1}" --port "$API_PORT" \
+  --proxy-headers --no-access-log >"$LOG_DIR/api.log" 2>&1 &
+echo $! > var/api.pid
+
+stop() {
+  for pid in var/api.pid var/standin.pid var/rasa.pid var/actions.pid; do
+    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+  done
+  rm -f var/*.pid
+}
 if [ "${1:-}" != "--background" ]; then trap stop EXIT INT TERM; fi
 
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "The action server" 120
 wait_for "http://127.0.0.1:$RASA_PORT/webhooks/rest/" "Rasa" 300
+wait_for "http://127.0.0.1:$API_PORT/healthz" "The api" 60
 
 cat <<MSG
 
@@ -39,7 +63,15 @@ The Family Guide Assistant is running.
   Chat in the terminal:    make shell          (in another terminal)
   Or over the REST API:    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                              -d '{"sender": "demo-1", "message": "hi"}'
+  Text it like a phone:    make sms            (signs and posts like Twilio; shows later messages too)
   Staff events (handoffs, safety flags, workshops): var/staff_events.jsonl
+
+To use a real Twilio number, stop this, then start it with
+  ENVIRONMENT=production PUBLIC_BASE_URL=https://<your public host> TWILIO_ACCOUNT_SID=AC... \
+  TWILIO_AUTH_TOKEN=... TWILIO_FROM_NUMBER=+1... PHONE_ENCRYPTION_KEY=... CONTACT_ID_SECRET=... make run
+and set the number's "A message comes in" webhook (HTTP POST) to
+  https://<your public host>/webhooks/twilio/sms
+PUBLIC_BASE_URL must be exactly the URL Twilio calls: request signatures are checked against it.
 MSG
 if [ "${1:-}" = "--background" ]; then exit 0; fi
 echo "Press Ctrl-C to stop."

@@ -10,6 +10,11 @@ if ! curl -fsS -o /dev/null "http://127.0.0.1:$RASA_PORT/webhooks/rest/" 2>/dev/
   scripts/run.sh --background
   started=yes
 fi
-cleanup() { if [ -n "$started" ]; then kill "$(cat var/rasa.pid)" "$(cat var/actions.pid)" 2>/dev/null || true; rm -f var/*.pid; fi; }
+cleanup() {
+  if [ -n "$started" ]; then
+    for pid in var/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
+    rm -f var/*.pid
+  fi
+}
 trap cleanup EXIT INT TERM
 "$BOT_VENV/bin/python" -m bot.cli --url "http://127.0.0.1:$RASA_PORT"

@@ -2,7 +2,8 @@
 into each language's catalog (`make translations`).
 
 Sources: the domain's responses (text and button titles), the Family Guide content,
-the personalized questions and the UI labels. Each message keeps where it came from
+the personalized questions, the UI labels and the api's own texts (api/texts.yml: consent
+replies, reminders, the printable plan page). Each message keeps where it came from
 as a location comment so translators see the context.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.guide.personalized import load_personalized
 from bot.i18n import DOMAIN, LOCALES_DIR, PROJECT_ROOT, catalog_path, clear_caches
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+API_TEXTS_FILE = PROJECT_ROOT / "api" / "texts.yml"
 Message = Tuple[str, str]  # (msgid, location)
 
 
@@ -43,9 +45,15 @@ def content_messages() -> Iterator[Message]:
         yield text, "bot/guide/content/labels.yml"
 
 
+def api_messages(texts_file: Path = API_TEXTS_FILE) -> Iterator[Message]:
+    for group, entries in (yaml.safe_load(texts_file.read_text(encoding="utf-8")) or {}).items():
+        for key, value in entries.items():
+            yield value, f"api/texts.yml#{group}.{key}"
+
+
 def collect_messages() -> List[Message]:
     """All (msgid, location) pairs, domain first, in a stable order."""
-    return list(domain_messages()) + list(content_messages())
+    return list(domain_messages()) + list(content_messages()) + list(api_messages())
 
 
 def build_template() -> Catalog:

@@ -14,7 +14,13 @@ from actions.conversation import (
     slots_to_clear_going_back,
 )
 from actions.guide_info import ActionOrganize, ActionPillarsOverview
-from actions.meeting import ActionInviteParents, ActionMeetingMessage, ActionRequestWorkshop, ValidateMeetingForm
+from actions.meeting import (
+    ActionInviteParents,
+    ActionMeetingMessage,
+    ActionRequestWorkshop,
+    ActionSaveMeeting,
+    ValidateMeetingForm,
+)
 from actions.plan import ActionBuildPlan, ActionChangePriority, ActionDropQuestion, ActionMoreQuestions, ActionShowPlan
 from actions.plan_form import ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
 from actions.validation import REPHRASE_RESPONSES, next_rephrase
@@ -141,6 +147,25 @@ async def test_build_plan_numbers_each_item_with_its_source(tracker_factory, dis
     assert "What are our school's goals" in lines[-1]
 
 
+async def test_plan_travels_as_data_in_the_parents_language(tracker_factory, dispatcher, domain):
+    await run(ActionBuildPlan(), dispatcher, tracker_factory({**PROFILE, "language": "es"}), domain)
+    message = dispatcher.messages[0]
+    plan = message["plan"]
+    lines = message["plan_lines"].splitlines()
+    assert plan["language"] == "es" and plan["priority"] == "2D"
+    assert plan["priority_name"] == "Asistencia sobresaliente" and plan["pillar_name"] == "Alegría y Bienestar"
+    assert [q["number"] for q in plan["questions"]] == list(range(1, len(lines) + 1))
+    assert all(line.startswith(f"{q['number']}. {q['text']} ({q['source']})") for q, line in zip(plan["questions"], lines))
+    assert plan["look_for"] and all(text.startswith(("La escuela", "El Distrito")) for text in plan["look_for"])
+    assert plan["school"] == "Breed Street Elementary" and plan["meeting_time"] is None
+
+
+async def test_saved_meeting_travels_as_data(tracker_factory, dispatcher, domain):
+    when = "2026-12-01T15:00:00-08:00"
+    await run(ActionSaveMeeting(), dispatcher, tracker_factory({**PLAN_SLOTS, "meeting_time": when}), domain)
+    assert dispatcher.messages[0]["meeting"] == {"starts_at": when, "priority": "2D"}
+
+
 async def test_show_plan_before_and_after(tracker_factory, dispatcher, domain):
     await run(ActionShowPlan(), dispatcher, tracker_factory(), domain)
     await run(ActionShowPlan(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
@@ -239,6 +264,13 @@ async def test_rephrase_resends_the_menu_unless_the_language_changed(tracker_fac
     assert [e["event"] for e in events] == ["rewind", "slot"]
     assert slots_of(events) == {"language": "es"}  # the detected language survives the rewind
     assert dispatcher.messages[1]["text"] == "Pick one" and dispatcher.messages[1]["buttons"]
+
+
+def test_a_plan_shown_again_keeps_its_data():
+    plan = {"priority": "2D", "questions": [{"number": 1, "text": "Q?"}]}
+    shown = {"event": "bot", "text": "Your questions", "data": {"buttons": [{"title": "A", "payload": "/a"}]},
+             "metadata": {"utter_action": "utter_plan", "plan": plan}}
+    assert last_menu_message([shown])["plan"] == plan
 
 
 async def test_unsupported_language_is_said_in_the_current_one(tracker_factory, dispatcher, domain):

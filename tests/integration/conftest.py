@@ -4,20 +4,13 @@ from __future__ import annotations
 import uuid
 import pytest
 
-from bot.devstack import MODEL, Stack
+from bot.devstack import Stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
-    running = Stack(tmp_path_factory.mktemp("stack"))
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with Stack.running(tmp_path_factory.mktemp("stack")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -23,13 +23,8 @@ def pseudo_stack(tmp_path_factory):
     locales = tmp / "locales"
     shutil.copytree(LOCALES_DIR, locales)
     write_pseudo_catalog(sorted({m for m, _ in collect_messages()}), locales)
-    stack = Stack(tmp, env={"FGA_LOCALES_DIR": str(locales)})
-    try:
-        stack.start_actions()
-        stack.start_rasa()
+    with Stack.running(tmp, env={"FGA_LOCALES_DIR": str(locales)}) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def outside_brackets(text: str) -> str:

@@ -1,0 +1,90 @@
+"""Contacts: a pseudonymous id per phone/WhatsApp address, the address encrypted, the
+language and the consent state. No plain number is stored or logged."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.identity import PhoneCipher, channel_of, contact_id, normalize_address
+from api.models import Contact, ScheduledMessage, utcnow
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """What a turn needs to know about a contact, detached from the session."""
+
+    id: str
+    channel: str
+    language: Optional[str]
+    opted_out: bool
+    notice_sent: bool
+    is_new: bool
+
+
+def view(contact: Contact, is_new: bool = False) -> ContactView:
+    return ContactView(contact.id, contact.channel, contact.language, contact.opted_out,
+                       contact.notice_sent_at is not None, is_new)
+
+
+def get_or_create(session: Session, address: str, secret: bytes, cipher: PhoneCipher) -> ContactView:
+    address = normalize_address(address)
+    cid = contact_id(address, secret)
+    contact = session.get(Contact, cid)
+    if contact is not None:
+        contact.last_seen_at = utcnow()
+        session.commit()
+        return view(contact)
+    contact = Contact(id=cid, channel=channel_of(address), address_encrypted=cipher.encrypt(address))
+    session.add(contact)
+    try:
+        session.commit()
+    except IntegrityError:  # the same new contact texted twice at once
+        session.rollback()
+        return view(session.get(Contact, cid))
+    return view(contact, is_new=True)
+
+
+def address_of(session: Session, cid: str, cipher: PhoneCipher) -> Optional[str]:
+    contact = session.get(Contact, cid)
+    return cipher.decrypt(contact.address_encrypted) if contact is not None else None
+
+
+def set_language(session: Session, cid: str, language: Optional[str]) -> None:
+    if language:
+        session.execute(update(Contact).where(Contact.id == cid).values(language=language))
+        session.commit()
+
+
+def mark_notice_sent(session: Session, cid: str, when: datetime) -> None:
+    session.execute(update(Contact).where(Contact.id == cid, Contact.notice_sent_at.is_(None)).values(notice_sent_at=when))
+    session.commit()
+
+
+def opt_out(session: Session, cid: str, language: Optional[str]) -> int:
+    """Marks the contact opted out and cancels everything scheduled; returns how many."""
+    now = utcnow()
+    values = {"opted_out": True, "opted_out_at": now}
+    if language:
+        values["language"] = language
+    session.execute(update(Contact).where(Contact.id == cid).values(**values))
+    cancelled = session.execute(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.contact_id == cid, ScheduledMessage.status == "pending")
+        .values(status="cancelled", reason="opted_out")
+    ).rowcount
+    session.commit()
+    return cancelled
+
+
+def opt_in(session: Session, cid: str) -> None:
+    session.execute(update(Contact).where(Contact.id == cid).values(opted_out=False, opted_out_at=None))
+    session.commit()
+
+
+def is_opted_out(session: Session, cid: str) -> bool:
+    return bool(session.scalar(select(Contact.opted_out).where(Contact.id == cid)))

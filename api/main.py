@@ -1,0 +1,61 @@
+"""The api: FastAPI edge service (Twilio webhooks, printable plans, health).
+Run with `uvicorn --factory api.main:create_app` after `python -m api.prestart` (database migrations)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import FastAPI
+
+from api.db import in_thread
+from api.identity import RedactPhoneNumbers
+from api.outbound import Messenger
+from api.routes import api_router
+from api.services import build_services
+from api.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def configure_logging() -> None:
+    """Phone numbers never reach a log line, whoever logs them (uvicorn, twilio, us)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = RedactPhoneNumbers()
+    # uvicorn.access is left alone: its formatter needs the raw arguments, and `make run`
+    # turns it off (a plan page's URL holds its token).
+    for name in ("", "uvicorn", "uvicorn.error"):
+        for handler in logging.getLogger(name).handlers:
+            if redact not in handler.filters:
+                handler.addFilter(redact)
+    # The twilio client logs request bodies (numbers included) at INFO.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
+
+
+def create_app(settings: Optional[Settings] = None, messenger: Optional[Messenger] = None,
+               run_scheduler: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging()
+        services = build_services(settings or get_settings(), messenger)
+        app.state.services = services
+        recovered = await in_thread(services.gateway.recover_interrupted)
+        if recovered:
+            logger.warning("%d interrupted turns will be retried.", recovered)
+        loop_task = asyncio.create_task(services.scheduler.run_forever()) if run_scheduler else None
+        try:
+            yield
+        finally:
+            if loop_task is not None:
+                loop_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop_task
+            await services.gateway.drain()
+            services.close()
+
+    app = FastAPI(title="family-guide-assistant-api", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(api_router)
+    return app
+

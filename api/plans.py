@@ -1,0 +1,76 @@
+"""Printable plan links: the plan the bot built, behind an unguessable, expiring token."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Dict, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.models import PlanLink, utcnow
+
+TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (32 chars)
+MAX_QUESTIONS = 40
+
+
+@dataclass(frozen=True)
+class PlanView:
+    plan: Dict[str, Any]
+    language: str
+    expires_at: datetime
+
+
+def clean_plan(plan: Any) -> Optional[Dict[str, Any]]:
+    """Only the fields the page shows, as strings; None for something that is not a plan."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("questions"), list) or not plan["questions"]:
+        return None
+
+    def string(value: Any) -> Optional[str]:
+        return str(value)[:500] if value not in (None, "") else None
+
+    questions = [
+        {"number": index, "text": string(q.get("text")) or "", "source": string(q.get("source"))}
+        for index, q in enumerate((q for q in plan["questions"] if isinstance(q, dict)), 1)
+    ][:MAX_QUESTIONS]
+    return {
+        "language": string(plan.get("language")),
+        "priority": string(plan.get("priority")),
+        "priority_name": string(plan.get("priority_name")) or "",
+        "pillar_name": string(plan.get("pillar_name")),
+        "questions": questions,
+        "look_for": [string(item) for item in plan.get("look_for") or [] if string(item)][:MAX_QUESTIONS],
+        "school": string(plan.get("school")),
+        "meeting_time": string(plan.get("meeting_time")),
+    }
+
+
+def create_link(session: Session, contact_id: str, plan: Dict[str, Any], language: str, days: int) -> str:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    session.add(PlanLink(token=token, contact_id=contact_id, language=language, plan=plan,
+                         created_at=now, expires_at=now + timedelta(days=days)))
+    session.commit()
+    return token
+
+
+def latest_token(session: Session, contact_id: str, now: Optional[datetime] = None) -> Optional[str]:
+    """The contact's newest plan link that is still valid (for reminders)."""
+    now = now or utcnow()
+    return session.scalar(
+        select(PlanLink.token)
+        .where(PlanLink.contact_id == contact_id, PlanLink.expires_at > now)
+        .order_by(PlanLink.created_at.desc())
+        .limit(1)
+    )
+
+
+def find(session: Session, token: str) -> Optional[PlanLink]:
+    if not token or len(token) > 64:
+        return None
+    return session.get(PlanLink, token)
+
+
+def plan_url(public_base_url: str, token: str) -> str:
+    return f"{public_base_url}/plan/{token}"

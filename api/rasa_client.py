@@ -1,0 +1,69 @@
+"""Turns forwarded to Rasa's REST channel (the bot's "sms" channel: same JSON as Rasa's
+REST channel, with shorter SMS response variations and message metadata)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+SMS_CHANNEL_PATH = "/webhooks/sms/webhook"
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) did not answer the turn. The message is kept
+    and sent again: when Rasa itself was down it never saw it; when an action failed, Rasa
+    saw the words but answered nothing, and sending them again gets the answer."""
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str
+    buttons: List[Dict[str, Any]]
+    metadata: Dict[str, Any]
+
+    @property
+    def language(self) -> Optional[str]:
+        return self.metadata.get("language")
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_seconds: float, path: str = SMS_CHANNEL_PATH) -> None:
+        self._url = base_url.rstrip("/") + path
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout_seconds
+
+    async def send(self, sender_id: str, text: str) -> List[BotMessage]:
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.post(self._url, json={"sender": sender_id, "message": text})
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(type(error).__name__) from None
+        if response.status_code != 200:
+            raise RasaUnavailable(f"HTTP {response.status_code}")
+        try:
+            payload = response.json()
+        except ValueError:
+            raise RasaUnavailable("not JSON") from None
+        if not isinstance(payload, list):
+            raise RasaUnavailable("not a list of messages")
+        messages = [parse_message(item) for item in payload if isinstance(item, dict)]
+        if not any(message.text or message.buttons for message in messages):
+            # Rasa 3.6 answers 200 and nothing when a custom action fails (the action
+            # server is down). This bot answers every turn, so silence is a failure.
+            raise RasaUnavailable("no reply (is the action server down?)")
+        return messages
+
+    async def reachable(self) -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                response = await client.get(self._base_url + "/")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+
+def parse_message(item: Dict[str, Any]) -> BotMessage:
+    buttons = [b for b in item.get("buttons") or [] if isinstance(b, dict)]
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    return BotMessage(text=str(item.get("text") or ""), buttons=buttons, metadata=metadata)

@@ -1,0 +1,42 @@
+"""GET /plan/{token}: the printable plan page, in the parent's language. The token is the
+only key (unguessable, expiring); the page is never cached or indexed."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api import plans
+from api.db import in_thread
+from api.deps import ServicesDep
+from api.i18n import known_language
+from api.models import utcnow
+from api.plan_page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
+
+router = APIRouter(tags=["plan"])
+
+
+
+def browser_language(request: Request) -> str:
+    """The first supported language of Accept-Language (for a page with no plan behind it)."""
+    for entry in request.headers.get("accept-language", "").split(","):
+        language = known_language(entry.split(";")[0].strip())
+        if language:
+            return language
+    return "en"
+
+
+@router.get("/plan/{token}", response_class=HTMLResponse)
+async def plan_page(token: str, request: Request, services: ServicesDep) -> HTMLResponse:
+    def load():
+        with services.sessions() as session:
+            link = plans.find(session, token)
+            return None if link is None else (link.plan, link.language, link.expires_at)
+
+    found = await in_thread(load)
+    if found is None:
+        html = render_plan_unavailable("not_found", browser_language(request))
+        return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+    plan, language, expires_at = found
+    if expires_at <= utcnow():
+        return HTMLResponse(render_plan_unavailable("expired", language), status_code=410, headers=PAGE_HEADERS)
+    return HTMLResponse(render_plan_page(plan, language, expires_at), headers=PAGE_HEADERS)

@@ -1,0 +1,42 @@
+"""The api's long-lived parts, built once per process from the settings (in the app's
+lifespan, never at import time) and shared by the routes through api/deps.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db import make_engine, make_session_factory
+from api.identity import PhoneCipher
+from api.outbound import Messenger
+from api.rasa_client import RasaClient
+from api.scheduler import Scheduler
+from api.settings import Settings
+from api.turns import SmsGateway
+from api.twilio_rest import TwilioMessenger
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    rasa: RasaClient
+    gateway: SmsGateway
+    scheduler: Scheduler
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, messenger: Optional[Messenger] = None) -> Services:
+    engine = make_engine(settings.DATABASE_URL)
+    sessions = make_session_factory(engine)
+    cipher = PhoneCipher(settings.PHONE_ENCRYPTION_KEY)
+    rasa = RasaClient(settings.RASA_URL, settings.RASA_TURN_TIMEOUT_SECONDS)
+    messenger = messenger or TwilioMessenger(settings)
+    gateway = SmsGateway(settings, sessions, rasa, messenger, cipher)
+    scheduler = Scheduler(settings, sessions, messenger, cipher, gateway.retry_due)
+    return Services(settings, engine, sessions, rasa, gateway, scheduler)

@@ -1,0 +1,270 @@
+"""Fixtures for the api's tests: a database (SQLite file, or a throwaway PostgreSQL
+cluster started from the machine's PostgreSQL binaries), settings, the app with its
+lifespan, Twilio-signed requests, the local Twilio REST stand-in, and a scripted Rasa
+REST peer for failure modes the real Rasa cannot be made to show on demand (slow, 500,
+gone). The whole journey with the real Rasa is in tests/integration/test_sms_journey.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+from urllib.parse import urlencode
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from api.prestart import upgrade
+from api.twilio_standin import serve_in_thread
+from api.settings import Settings
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
+PUBLIC_BASE_URL = "https://families.example.org"
+PARENT = "+13235550123"
+PHONE_KEY = Fernet.generate_key().decode()  # one per test run: a "restarted" api can still decrypt
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(app: FastAPI):
+    """Runs an ASGI app with uvicorn in a thread on a free port; yields its base URL."""
+    return serve_in_thread(app)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def _pg_bin(name: str) -> Optional[str]:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL cluster for this test run (TEST_POSTGRES_URL overrides)."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield os.environ["TEST_POSTGRES_URL"]
+        return
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.fail("PostgreSQL server binaries not found: run `make setup-api` (it installs postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="fga-pg-"))
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    as_user: List[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(as_user + [initdb, "-D", str(data), "-U", "fga", "--auth=trust", "-E", "UTF8", "--no-sync"],
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(as_user + [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://fga@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_user + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _fresh_postgres_database(server_url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + os.urandom(6).hex()
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database_url(request, tmp_path) -> str:
+    """Each test that takes this runs on both databases the api supports, migrated."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'api.db'}"
+    else:
+        url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade(url)
+    return url
+
+
+# --- a scripted Rasa REST peer ------------------------------------------------------------
+
+
+@dataclass
+class RasaPeer:
+    """Answers POST /webhooks/sms/webhook like Rasa's REST channel, as a test scripts it."""
+
+    url: str = ""
+    received: List[Dict[str, Any]] = field(default_factory=list)
+    replies: List[List[Dict[str, Any]]] = field(default_factory=list)  # one per turn, in order
+    default_reply: List[Dict[str, Any]] = field(default_factory=lambda: [{"text": "ok", "metadata": {"language": "en"}}])
+    delay_seconds: float = 0.0
+    status: int = 200
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/")
+        async def root() -> Dict[str, str]:
+            return {"status": "ok"}
+
+        @app.post("/webhooks/sms/webhook")
+        async def webhook(request: Request) -> JSONResponse:
+            body = await request.json()
+            self.received.append(body)
+            if self.delay_seconds:
+                await asyncio.sleep(self.delay_seconds)
+            if self.status != 200:
+                return JSONResponse({"error": "scripted failure"}, status_code=self.status)
+            reply = self.replies.pop(0) if self.replies else self.default_reply
+            return JSONResponse([{"recipient_id": body["sender"], **message} for message in reply])
+
+        return app
+
+
+@pytest.fixture
+def rasa_peer() -> Iterator[RasaPeer]:
+    peer = RasaPeer()
+    with serve(peer.app()) as url:
+        peer.url = url
+        yield peer
+
+
+# --- the Twilio REST stand-in -------------------------------------------------------------
+
+
+@pytest.fixture
+def twilio_standin() -> Iterator[Any]:
+    from api.twilio_standin import create_standin_app
+
+    app = create_standin_app(ACCOUNT_SID, AUTH_TOKEN, deliver_callbacks=False)
+    with serve(app) as url:
+        app.state.url = url
+        yield app
+
+
+def standin_messages(standin: Any, to: Optional[str] = None) -> List[Dict[str, Any]]:
+    import httpx
+
+    params = {"to": to} if to else {}
+    return httpx.get(f"{standin.state.url}/_standin/messages", params=params).json()
+
+
+# --- settings, app, signed requests -------------------------------------------------------
+
+
+def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> Settings:
+    values: Dict[str, Any] = dict(
+        ENVIRONMENT="local",
+        DATABASE_URL=database_url,
+        RASA_URL=rasa_url,
+        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER="+15005550006",
+        TWILIO_API_BASE_URL=twilio_url,
+        PHONE_ENCRYPTION_KEY=PHONE_KEY,
+        CONTACT_ID_SECRET="contact-id-secret-for-tests-0123456789",
+        LOCAL_SECRETS_FILE=str(tmp_path / "secrets.json"),
+        RASA_REPLY_BUDGET_SECONDS=2.0,
+        TURN_RETRY_BASE_SECONDS=1.0,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+def twilio_settings(tmp_path: Path, account_sid: str, auth_token: str, from_number: str, standin_url: str,
+                    public_url: str) -> Settings:
+    """Just what talking to Twilio (or its stand-in) needs; other secrets are generated in tmp."""
+    return Settings(ENVIRONMENT="local", LOCAL_SECRETS_FILE=str(tmp_path / "s.json"), TWILIO_ACCOUNT_SID=account_sid,
+                    TWILIO_AUTH_TOKEN=auth_token, TWILIO_FROM_NUMBER=from_number, TWILIO_API_BASE_URL=standin_url,
+                    PUBLIC_BASE_URL=public_url)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, rasa_peer, twilio_standin) -> Settings:
+    return make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url)
+
+
+@pytest.fixture
+def client(settings) -> Iterator[TestClient]:
+    from api.main import create_app
+
+    with TestClient(create_app(settings, run_scheduler=False), base_url=PUBLIC_BASE_URL) as test_client:
+        yield test_client
+
+
+def sign(path: str, params: Dict[str, str], token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(PUBLIC_BASE_URL + path, params)
+
+
+def inbound_params(body: str, sid: Optional[str] = None, from_: str = PARENT) -> Dict[str, str]:
+    return {
+        "MessageSid": sid or "SM" + os.urandom(16).hex(),
+        "AccountSid": ACCOUNT_SID,
+        "From": from_,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def post_signed(client: TestClient, path: str, params: Dict[str, str], signature: Optional[str] = None):
+    return client.post(
+        path,
+        content=urlencode(params).encode("utf-8"),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": sign(path, params) if signature is None else signature,
+        },
+    )
+
+
+def text_the_bot(client: TestClient, body: str, **kwargs: Any):
+    return post_signed(client, "/webhooks/twilio/sms", inbound_params(body, **kwargs))
+
+
+def table_rows(database_url: str, model: Any) -> List[Any]:
+    """Every row of a model's table, read on a connection of its own (as an operator would)."""
+    from sqlalchemy import create_engine, select
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(select(model)).mappings().all()
+    engine.dispose()
+    return list(found)
+
+
+def twiml_messages(response) -> List[str]:
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.fromstring(response.text)
+    return [message.text or "" for message in root.iter("Message")]

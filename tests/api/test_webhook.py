@@ -1,0 +1,314 @@
+"""POST /webhooks/twilio/sms: signatures, idempotency, malformed input, the contact's
+privacy, consent before Rasa, the reply budget and a dead Rasa. Requests are signed by the
+twilio library itself; outbound REST sends go to the local Twilio stand-in."""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from api.identity import contact_id
+from api.models import Contact, InboundMessage, OutboundMessage, ScheduledMessage
+from api.sms import segment_count
+from tests.api.conftest import (
+    AUTH_TOKEN,
+    PARENT,
+    inbound_params,
+    post_signed,
+    sign,
+    standin_messages,
+    table_rows,
+    text_the_bot,
+    twiml_messages,
+)
+
+SMS = "/webhooks/twilio/sms"
+
+
+def count(settings, model) -> int:
+    engine = create_engine(settings.DATABASE_URL)
+    with engine.connect() as connection:
+        value = connection.execute(select(func.count()).select_from(model)).scalar_one()
+    engine.dispose()
+    return value
+
+
+def rows(settings, model):
+    return table_rows(settings.DATABASE_URL, model)
+
+
+def nothing_stored(settings) -> bool:
+    return count(settings, Contact) == 0 and count(settings, InboundMessage) == 0
+
+
+# --- refused before anything happens ----------------------------------------------------
+
+
+def test_unsigned_request_is_refused_and_changes_nothing(client, settings, rasa_peer):
+    params = inbound_params("hello")
+    response = client.post(SMS, content=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403
+    assert nothing_stored(settings) and rasa_peer.received == []
+
+
+def test_forged_signature_is_refused(client, settings, rasa_peer):
+    params = inbound_params("hello")
+    forged = sign(SMS, params, token="not-the-auth-token-at-all-0000")
+    assert post_signed(client, SMS, params, signature=forged).status_code == 403
+    assert nothing_stored(settings) and rasa_peer.received == []
+
+
+def test_tampered_body_is_refused(client, settings, rasa_peer):
+    params = inbound_params("hello")
+    signature = sign(SMS, params)
+    params["Body"] = "STOP"
+    assert post_signed(client, SMS, params, signature=signature).status_code == 403
+    assert nothing_stored(settings)
+
+
+def test_signature_for_another_url_is_refused(client, settings):
+    params = inbound_params("hello")
+    other = AUTH_TOKEN and __import__("twilio.request_validator", fromlist=["RequestValidator"]).RequestValidator(
+        AUTH_TOKEN).compute_signature("https://evil.example.com" + SMS, params)
+    assert post_signed(client, SMS, params, signature=other).status_code == 403
+    assert nothing_stored(settings)
+
+
+def test_invalid_utf8_is_a_bad_request(client, settings):
+    response = client.post(SMS, content=b"Body=%FF%FE&From=%2B13235550123&MessageSid=SM1",
+                           headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"})
+    assert response.status_code == 400
+    assert nothing_stored(settings)
+
+
+def test_unsigned_10_kb_body_is_refused(client, settings, rasa_peer):
+    params = inbound_params("é" * 5_000)  # 10 kB of UTF-8, 60 kB once form-encoded
+    response = client.post(SMS, content=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403
+    assert nothing_stored(settings) and rasa_peer.received == []
+
+
+def test_signed_10_kb_body_gets_a_clear_answer_and_changes_nothing(client, settings, rasa_peer):
+    response = post_signed(client, SMS, inbound_params("x" * 10_240))
+    assert response.status_code == 200 and "too long" in "\n".join(twiml_messages(response))
+    assert nothing_stored(settings) and rasa_peer.received == []
+
+
+def test_oversized_body_is_refused(client, settings):
+    params = inbound_params("x" * 70_000)
+    assert post_signed(client, SMS, params).status_code == 413
+    assert nothing_stored(settings)
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "From", "Body"])
+def test_signed_request_without_a_field_is_a_bad_request(client, settings, rasa_peer, missing):
+    params = inbound_params("hello")
+    del params[missing]
+    assert post_signed(client, SMS, params).status_code == 400
+    assert nothing_stored(settings) and rasa_peer.received == []
+
+
+def test_signed_request_with_a_bad_number_is_a_bad_request(client, settings):
+    assert post_signed(client, SMS, inbound_params("hi", from_="not-a-number")).status_code == 400
+    assert nothing_stored(settings)
+
+
+# --- a turn --------------------------------------------------------------------------
+
+
+def test_turn_goes_to_rasa_under_the_pseudonym_and_comes_back_as_twiml(client, settings, rasa_peer):
+    rasa_peer.replies.append([{"text": "Hi! Pick a language.", "buttons": [
+        {"title": "English", "payload": "/choose_language{\"language\": \"en\"}"},
+        {"title": "Español", "payload": "/choose_language{\"language\": \"es\"}"}]}])
+    response = text_the_bot(client, "hello")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+    pseudonym = contact_id(PARENT, settings.contact_id_secret_bytes)
+    assert rasa_peer.received == [{"sender": pseudonym, "message": "hello"}]
+    parts = twiml_messages(response)
+    # No language yet: the one-time privacy notice in every shipped language, then the reply.
+    assert "Reply STOP to opt out" in parts[0] and "Responda ALTO" in parts[0] and segment_count(parts[0]) <= 3
+    assert parts[-1].endswith("Hi! Pick a language.\n1) English\n2) Español")
+
+
+def test_phone_number_is_encrypted_at_rest_and_never_logged(client, settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    text_the_bot(client, "hello")
+    (contact,) = rows(settings, Contact)
+    assert PARENT not in contact.address_encrypted and "3235550123" not in str(dict(contact))
+    assert contact.id.startswith("c_") and contact.channel == "sms"
+    assert "3235550123" not in caplog.text
+
+
+def test_replayed_webhook_gives_no_second_turn_or_reply(client, settings, rasa_peer):
+    params = inbound_params("hello")
+    first = post_signed(client, SMS, params)
+    second = post_signed(client, SMS, params)
+    assert twiml_messages(first) and twiml_messages(second) == []
+    assert len(rasa_peer.received) == 1
+    assert count(settings, InboundMessage) == 1
+
+
+def test_emoji_and_html_reach_rasa_intact(client, rasa_peer):
+    body = "hola 👋🏽 <b>¿qué tal?</b> & más"
+    assert text_the_bot(client, body).status_code == 200
+    assert rasa_peer.received[-1]["message"] == body
+
+
+def test_too_long_message_gets_a_clear_answer_and_is_not_stored(client, settings, rasa_peer):
+    response = text_the_bot(client, "a" * 1601)
+    (message,) = twiml_messages(response)
+    assert "too long" in message
+    assert rasa_peer.received == [] and nothing_stored(settings)
+
+
+def test_message_body_is_not_kept_after_the_turn(client, settings):
+    text_the_bot(client, "my kid is in 3rd grade")
+    (inbound,) = rows(settings, InboundMessage)
+    assert inbound.status == "answered" and inbound.body is None
+
+
+def test_whatsapp_contact_works_through_the_same_webhook(client, settings, rasa_peer):
+    response = text_the_bot(client, "hello", from_="whatsapp:+13235550123")
+    assert twiml_messages(response)
+    (contact,) = rows(settings, Contact)
+    assert contact.channel == "whatsapp"
+    assert contact.id == contact_id("whatsapp:+13235550123", settings.contact_id_secret_bytes)
+
+
+def test_reply_is_split_into_numbered_parts(client, rasa_peer):
+    long_text = " ".join(f"Question number {n} about the school plan?" for n in range(1, 30))
+    rasa_peer.default_reply = [{"text": long_text, "metadata": {"language": "en"}}]
+    text_the_bot(client, "first")  # spends the privacy notice
+    parts = twiml_messages(text_the_bot(client, "second"))
+    assert len(parts) > 1 and all(part.startswith(f"({n}/{len(parts)}) ") for n, part in enumerate(parts, 1))
+
+
+def test_privacy_notice_comes_once_in_the_parents_language(client, rasa_peer):
+    rasa_peer.default_reply = [{"text": "Hola", "metadata": {"language": "es"}}]
+    first = "\n".join(twiml_messages(text_the_bot(client, "hola")))
+    second = "\n".join(twiml_messages(text_the_bot(client, "hola otra vez")))
+    assert "Responda ALTO" in first and "Reply STOP" not in first  # not English for a Spanish-speaking parent
+    assert second == "Hola"
+
+
+# --- consent -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word,expected", [("STOP", "Reply START"), ("alto", "ALTA"), ("Cancel.", "Reply START")])
+def test_opt_out_words_are_handled_before_rasa(client, settings, rasa_peer, word, expected):
+    text_the_bot(client, "hello")
+    rasa_peer.received.clear()
+    (confirmation,) = twiml_messages(text_the_bot(client, word))
+    assert expected in confirmation
+    assert rasa_peer.received == []
+    (contact,) = rows(settings, Contact)
+    assert contact.opted_out
+
+
+def test_opted_out_contact_gets_nothing_until_start(client, settings, rasa_peer):
+    text_the_bot(client, "hello")
+    text_the_bot(client, "STOP")
+    rasa_peer.received.clear()
+    assert twiml_messages(text_the_bot(client, "hello?")) == []
+    assert rasa_peer.received == []
+    (welcome,) = twiml_messages(text_the_bot(client, "START"))
+    assert "Welcome back" in welcome
+    assert twiml_messages(text_the_bot(client, "hello again"))
+    assert rasa_peer.received == [{"sender": rows(settings, Contact)[0].id, "message": "hello again"}]
+
+
+def test_opt_out_cancels_scheduled_reminders(client, settings, rasa_peer):
+    rasa_peer.replies.append([{"text": "Saved.", "metadata": {"language": "en",
+                                                               "meeting": {"starts_at": "2099-05-05T15:30:00-07:00"}}}])
+    text_the_bot(client, "next tuesday at 3:30")
+    assert {r.status for r in rows(settings, ScheduledMessage)} == {"pending"}
+    text_the_bot(client, "STOP")
+    assert {r.status for r in rows(settings, ScheduledMessage)} == {"cancelled"}
+
+
+@pytest.mark.parametrize("word,expected", [("HELP", "Msg & data rates may apply"), ("ayuda", "ALTO")])
+def test_help_answers_with_program_frequency_rates_and_stop(client, rasa_peer, word, expected):
+    rasa_peer.received.clear()
+    parts = twiml_messages(text_the_bot(client, word))
+    assert expected in "\n".join(parts) and all(segment_count(part) <= 3 for part in parts)
+    assert rasa_peer.received == []
+
+
+def test_yes_from_a_subscribed_parent_is_an_ordinary_answer(client, rasa_peer):
+    text_the_bot(client, "YES")
+    assert rasa_peer.received[-1]["message"] == "YES"
+
+
+def test_plain_language_stop_request_is_told_how_to_opt_out(client, settings, rasa_peer):
+    (answer,) = twiml_messages(text_the_bot(client, "please stop texting me"))
+    assert "reply STOP" in answer
+    assert rasa_peer.received == [] and not rows(settings, Contact)[0].opted_out
+
+
+# --- slow and dead Rasa -----------------------------------------------------------------
+
+
+def test_slow_rasa_answers_the_webhook_at_once_and_delivers_by_rest(client, settings, rasa_peer, twilio_standin):
+    rasa_peer.delay_seconds = settings.RASA_REPLY_BUDGET_SECONDS + 1
+    started = time.monotonic()
+    response = text_the_bot(client, "hello")
+    assert time.monotonic() - started < settings.RASA_REPLY_BUDGET_SECONDS + 0.8
+    assert twiml_messages(response) == []
+    deadline = time.monotonic() + 10
+    while not standin_messages(twilio_standin) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (sent,) = standin_messages(twilio_standin)
+    assert sent["to"] == PARENT and sent["body"].endswith("ok")
+    assert {r.via for r in rows(settings, OutboundMessage)} == {"rest"}
+
+
+def test_dead_rasa_gets_an_apology_and_the_message_is_kept_then_retried(client, settings, rasa_peer, twilio_standin):
+    rasa_peer.status = 500
+    apology = "\n".join(twiml_messages(text_the_bot(client, "hello")))
+    assert "We saved your message" in apology and "Guardamos su mensaje" in apology  # no language yet
+    (kept,) = rows(settings, InboundMessage)
+    assert kept.status == "pending_retry" and kept.body == "hello"
+    rasa_peer.status = 200
+    rasa_peer.received.clear()
+    time.sleep(settings.TURN_RETRY_BASE_SECONDS + 0.1)
+    services = client.app.state.services
+    client.portal.call(services.scheduler.run_once)
+    assert rasa_peer.received == [{"sender": kept.contact_id, "message": "hello"}]
+    (sent,) = standin_messages(twilio_standin)
+    assert sent["body"].endswith("ok")
+    assert rows(settings, InboundMessage)[0].status == "answered"
+
+
+def test_kept_message_goes_to_rasa_before_the_next_one(client, settings, rasa_peer):
+    rasa_peer.status = 500
+    text_the_bot(client, "first")
+    rasa_peer.status = 200
+    rasa_peer.received.clear()
+    text_the_bot(client, "second")
+    assert [r["message"] for r in rasa_peer.received] == ["first", "second"]
+
+
+def test_rasa_that_answers_nothing_counts_as_down(client, settings, rasa_peer):
+    # What Rasa 3.6 does when the action server is gone: 200 and an empty list.
+    rasa_peer.replies.append([])
+    apology = "\n".join(twiml_messages(text_the_bot(client, "hello")))
+    assert "can't answer right now" in apology
+    assert rows(settings, InboundMessage)[0].status == "pending_retry"
+
+
+def test_rasa_not_running_at_all_gets_the_apology(tmp_path, database_url, twilio_standin):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.api.conftest import PUBLIC_BASE_URL, make_settings
+
+    settings = make_settings(tmp_path, database_url, "http://127.0.0.1:9", twilio_standin.state.url)
+    with TestClient(create_app(settings, run_scheduler=False), base_url=PUBLIC_BASE_URL) as client:
+        parts = twiml_messages(text_the_bot(client, "hola, necesito ayuda con la escuela"))
+    joined = "\n".join(parts)
+    assert "Reply STOP to opt out" in joined  # the first message to a new contact has the notice
+    assert "can't answer right now" in joined and "no puede responder ahora" in joined  # no language yet: both
+    assert rows(settings, InboundMessage)[0].body == "hola, necesito ayuda con la escuela"

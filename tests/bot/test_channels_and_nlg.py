@@ -1,0 +1,63 @@
+"""What the bot hands the api with each message: its language, and a plan or meeting as
+data; the "sms" channel's own response variations."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels import MetadataCollectingOutputChannel, SmsRestInput
+from bot.nlg import CatalogNLG
+
+DOMAIN_FILE = "domain.yml"
+
+
+@pytest.fixture(scope="module")
+def nlg():
+    return CatalogNLG(domain=Domain.load(DOMAIN_FILE))
+
+
+def tracker(language=None):
+    domain = Domain.load(DOMAIN_FILE)
+    tracker = DialogueStateTracker.from_events("c_test", [], slots=domain.slots)
+    if language:
+        tracker.update(SlotSet("language", language))
+    return tracker
+
+
+async def test_collector_passes_language_plan_and_meeting_but_nothing_else():
+    collector = MetadataCollectingOutputChannel("sms")
+    await collector.send_response("c_1", {
+        "text": "Your questions", "buttons": [{"title": "More", "payload": "/more"}], "language": "es",
+        "plan": {"questions": []}, "plan_lines": "1. Q?", "utter_action": "utter_plan", "meeting": None,
+    })
+    (message,) = collector.messages
+    assert message["text"] == "Your questions" and message["buttons"][0]["payload"] == "/more"
+    assert message["metadata"] == {"language": "es", "plan": {"questions": []}}
+    assert collector.name() == "sms"
+
+
+async def test_collector_adds_no_metadata_when_there_is_none():
+    collector = MetadataCollectingOutputChannel()
+    await collector.send_response("c_1", {"text": "Hi"})
+    assert "metadata" not in collector.messages[0] and collector.name() == "collector"
+
+
+def test_sms_channel_is_the_rest_channel_under_another_name():
+    assert SmsRestInput.name() == "sms"
+
+
+async def test_nlg_says_the_language_it_rendered_in(nlg):
+    spanish = await nlg.generate("utter_greet", tracker("es"), "rest")
+    assert spanish["language"] == "es" and "Hola" in spanish["text"]
+    unknown = await nlg.generate("utter_greet", tracker(), "rest")
+    assert unknown["language"] is None  # not chosen yet: the api answers in both
+
+
+async def test_sms_channel_gets_the_shorter_variation_in_the_parents_language(nlg):
+    web = await nlg.generate("utter_greet", tracker("es"), "rest")
+    sms = await nlg.generate("utter_greet", tracker("es"), "sms")
+    assert len(sms["text"]) < len(web["text"])
+    assert sms["text"].startswith("En pocos mensajes") and [b["payload"] for b in sms["buttons"]] == [
+        b["payload"] for b in web["buttons"]]
