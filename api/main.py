@@ -30,8 +30,10 @@ def configure_logging() -> None:
         for handler in logging.getLogger(name).handlers:
             if redact not in handler.filters:
                 handler.addFilter(redact)
-    # The twilio client logs request bodies (numbers included) at INFO.
+    # The twilio client logs request bodies (numbers included) at INFO; httpx logs every
+    # call to Rasa at INFO.
     logging.getLogger("twilio").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def create_app(settings: Optional[Settings] = None, messenger: Optional[Messenger] = None,

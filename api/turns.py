@@ -112,6 +112,8 @@ class SmsGateway:
             return Reply(self._in_language(contact, word_language, "sms.help"), "help")
         if consent.looks_like_stop_request(body):
             return Reply(self._in_language(contact, None, "sms.how_to_stop"), "help")
+        if not body.strip():  # a photo or a sticker with no words: nothing for the bot to read
+            return Reply(self._in_language(contact, None, "sms.text_only"), "help")
         return None  # opt-in words from a subscribed contact are ordinary answers ("yes")
 
     async def _turn_within_budget(self, contact: ContactView, inbound_id: int, body: str) -> List[str]:

@@ -67,7 +67,7 @@ The Family Guide Assistant is running.
   Staff events (handoffs, safety flags, workshops): var/staff_events.jsonl
 
 To use a real Twilio number, stop this, then start it with
-  ENVIRONMENT=production PUBLIC_BASE_URL=https://<your public host> TWILIO_ACCOUNT_SID=AC... \
+  ENVIRONMENT=production PUBLIC_BASE_URL=https://<your public host> TWILIO_ACCOUNT_SID=AC... \\
   TWILIO_AUTH_TOKEN=... TWILIO_FROM_NUMBER=+1... PHONE_ENCRYPTION_KEY=... CONTACT_ID_SECRET=... make run
 and set the number's "A message comes in" webhook (HTTP POST) to
   https://<your public host>/webhooks/twilio/sms

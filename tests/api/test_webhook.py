@@ -251,7 +251,9 @@ def test_plain_language_stop_request_is_told_how_to_opt_out(client, settings, ra
 # --- slow and dead Rasa -----------------------------------------------------------------
 
 
-def test_slow_rasa_answers_the_webhook_at_once_and_delivers_by_rest(client, settings, rasa_peer, twilio_standin):
+def test_slow_rasa_answers_the_webhook_at_once_and_delivers_by_rest(client, settings, rasa_peer, twilio_standin,
+                                                                    caplog):
+    caplog.set_level(logging.DEBUG)
     rasa_peer.delay_seconds = settings.RASA_REPLY_BUDGET_SECONDS + 1
     started = time.monotonic()
     response = text_the_bot(client, "hello")
@@ -263,6 +265,7 @@ def test_slow_rasa_answers_the_webhook_at_once_and_delivers_by_rest(client, sett
     (sent,) = standin_messages(twilio_standin)
     assert sent["to"] == PARENT and sent["body"].endswith("ok")
     assert {r.via for r in rows(settings, OutboundMessage)} == {"rest"}
+    assert "3235550123" not in caplog.text  # the twilio client's own request logging included
 
 
 def test_dead_rasa_gets_an_apology_and_the_message_is_kept_then_retried(client, settings, rasa_peer, twilio_standin):
@@ -312,3 +315,12 @@ def test_rasa_not_running_at_all_gets_the_apology(tmp_path, database_url, twilio
     assert "Reply STOP to opt out" in joined  # the first message to a new contact has the notice
     assert "can't answer right now" in joined and "no puede responder ahora" in joined  # no language yet: both
     assert rows(settings, InboundMessage)[0].body == "hola, necesito ayuda con la escuela"
+
+
+def test_a_photo_without_words_is_answered_without_rasa(client, settings, rasa_peer):
+    params = inbound_params("")
+    params.update(NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1", MediaContentType0="image/jpeg")
+    text_the_bot(client, "hello")
+    rasa_peer.received.clear()
+    (answer,) = twiml_messages(post_signed(client, SMS, params))
+    assert "I can only read text" in answer and rasa_peer.received == []
