@@ -31,6 +31,11 @@ def bilingual(key: str, **values: Any) -> str:
     return "\n".join(text(key, lang, **values) for lang in supported_languages())
 
 
+def text_or_bilingual(key: str, language: Optional[str], **values: Any) -> str:
+    """In the contact's language once it is known; before that, in every shipped language."""
+    return text(key, language, **values) if language else bilingual(key, **values)
+
+
 def known_language(language: Optional[str]) -> Optional[str]:
     """A supported language code, or None when the value says nothing."""
     if not language:

@@ -9,8 +9,11 @@ from typing import Any, Dict, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.consent import fold
 from api.models import PlanLink, utcnow
 
+# A whole message asking for the plan's questions by text (for phones that can't open links).
+LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})
 TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (32 chars)
 MAX_QUESTIONS = 40
 
@@ -64,6 +67,29 @@ def latest_token(session: Session, contact_id: str, now: Optional[datetime] = No
         .order_by(PlanLink.created_at.desc())
         .limit(1)
     )
+
+
+def is_list_request(text: str) -> bool:
+    return fold(text).strip(" .!?¡¿").upper() in LIST_REQUESTS
+
+
+def latest_plan(session: Session, contact_id: str, now: Optional[datetime] = None) -> Optional[Dict[str, Any]]:
+    token = latest_token(session, contact_id, now)
+    return session.get(PlanLink, token).plan if token else None
+
+
+def question_lines(plan: Dict[str, Any]) -> str:
+    """The questions as numbered lines, without their sources (shorter by SMS)."""
+    return "\n".join(f"{q['number']}. {q['text']}" for q in plan["questions"])
+
+
+def set_meeting_time(session: Session, contact_id: str, starts_at: str) -> None:
+    """The newest plan page shows the meeting saved after it (the reminders link to it)."""
+    token = latest_token(session, contact_id)
+    if token:
+        link = session.get(PlanLink, token)
+        link.plan = {**link.plan, "meeting_time": starts_at}  # a new dict: JSON columns don't track edits
+        session.commit()
 
 
 def find(session: Session, token: str) -> Optional[PlanLink]:

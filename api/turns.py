@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import consent, contacts, plans
 from api.contacts import ContactView
 from api.db import in_thread
-from api.i18n import bilingual, known_language, text
+from api.i18n import known_language, text, text_or_bilingual
 from bot.i18n import SOURCE_LANGUAGE
 from api.identity import PhoneCipher, contact_id, normalize_address
 from api.models import InboundMessage, utcnow
@@ -63,6 +63,10 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     if "Body" not in form:
         raise BadInbound("Body is missing")
     return Inbound(sid, address, form["Body"])
+
+
+def max_segments(contact: ContactView) -> int:
+    return WHATSAPP_MAX_SEGMENTS if contact.channel == "whatsapp" else SMS_MAX_SEGMENTS
 
 
 @dataclass
@@ -114,6 +118,9 @@ class SmsGateway:
             return Reply(self._in_language(contact, None, "sms.how_to_stop"), "help")
         if not body.strip():  # a photo or a sticker with no words: nothing for the bot to read
             return Reply(self._in_language(contact, None, "sms.text_only"), "help")
+        if plans.is_list_request(body):
+            parts = await in_thread(self._plan_by_text, contact)
+            return Reply(parts, "plan_list") if parts else None  # no plan yet: the bot answers
         return None  # opt-in words from a subscribed contact are ordinary answers ("yes")
 
     async def _turn_within_budget(self, contact: ContactView, inbound_id: int, body: str) -> List[str]:
@@ -192,23 +199,32 @@ class SmsGateway:
                 meeting = message.metadata.get("meeting")
                 if isinstance(meeting, dict) and meeting.get("starts_at"):
                     schedule_meeting(session, self.settings, contact.id, str(meeting["starts_at"]), utcnow())
+                    plans.set_meeting_time(session, contact.id, str(meeting["starts_at"]))
                 outgoing.append({"text": body, "buttons": message.buttons})
-        limit = WHATSAPP_MAX_SEGMENTS if contact.channel == "whatsapp" else SMS_MAX_SEGMENTS
-        return shape_reply(outgoing, limit)
+        return shape_reply(outgoing, max_segments(contact))
+
+    def _plan_by_text(self, contact: ContactView) -> List[str]:
+        """The newest plan's questions as text messages, for a phone that can't open the link."""
+        with self.sessions() as session:
+            plan = plans.latest_plan(session, contact.id)
+        if plan is None:
+            return []
+        language = known_language(plan.get("language")) or contact.language
+        header = text("sms.plan_list", language, priority_name=plan["priority_name"])
+        return shape_reply([{"text": f"{header}\n{plans.question_lines(plan)}"}], max_segments(contact))
 
     def _apology(self, contact: ContactView) -> List[str]:
         outgoing = []
         if not contact.notice_sent:  # the first message to a new contact, even an apology
             with self.sessions() as session:
                 outgoing.append({"text": self._notice(session, contact.id, contact.language)})
-        body = text("sms.apology", contact.language) if contact.language else bilingual("sms.apology")
-        return shape_reply(outgoing + [{"text": body}], SMS_MAX_SEGMENTS)
+        return shape_reply(outgoing + [{"text": text_or_bilingual("sms.apology", contact.language)}], SMS_MAX_SEGMENTS)
 
     @staticmethod
     def _notice(session: Session, contact_id: str, language: Optional[str]) -> str:
         """The one-line privacy and opt-out notice, marked as sent."""
         contacts.mark_notice_sent(session, contact_id, utcnow())
-        return text("sms.privacy_notice", language) if language else bilingual("sms.privacy_notice")
+        return text_or_bilingual("sms.privacy_notice", language)
 
     def _plan_summary(self, session: Session, contact_id: str, plan: Dict[str, Any], language: Optional[str]) -> str:
         language = known_language(plan.get("language")) or language or "en"
@@ -230,8 +246,7 @@ class SmsGateway:
         with self.sessions() as session:
             known = session.get(contacts.Contact, contact_id(address, self.settings.contact_id_secret_bytes))
             language = known.language if known is not None else None
-        body = text("sms.too_long", language) if language else bilingual("sms.too_long")
-        return shape_reply([{"text": body}], SMS_MAX_SEGMENTS)
+        return shape_reply([{"text": text_or_bilingual("sms.too_long", language)}], SMS_MAX_SEGMENTS)
 
     def _reload(self, contact: ContactView) -> ContactView:
         return self._reload_id(contact.id) or contact
@@ -323,8 +338,7 @@ class SmsGateway:
     def _in_language(self, contact: ContactView, hint: Optional[str], key: str) -> List[str]:
         # STOP and HELP are used by everyone; ALTO or AYUDA say the parent wants Spanish.
         language = hint if hint not in (None, SOURCE_LANGUAGE) else contact.language or hint
-        body = text(key, language) if language else bilingual(key)
-        return shape_reply([{"text": body}], SMS_MAX_SEGMENTS)
+        return shape_reply([{"text": text_or_bilingual(key, language)}], SMS_MAX_SEGMENTS)
 
     def _keep(self, task: asyncio.Task) -> None:
         self._background.add(task)

@@ -75,7 +75,8 @@ def update_catalogs(template: Catalog, locales_dir: Path = LOCALES_DIR) -> List[
             catalog = read_po(handle, locale=lang)
         catalog.update(template, no_fuzzy_matching=True)
         with po_path.open("wb") as handle:
-            write_po(handle, catalog, width=0, omit_header=False, sort_output=False)
+            # Retired messages are dropped, not kept as "#~" entries: git keeps their history.
+            write_po(handle, catalog, width=0, omit_header=False, sort_output=False, ignore_obsolete=True)
         updated.append(lang)
     return updated
 

@@ -324,3 +324,39 @@ def test_a_photo_without_words_is_answered_without_rasa(client, settings, rasa_p
     rasa_peer.received.clear()
     (answer,) = twiml_messages(post_signed(client, SMS, params))
     assert "I can only read text" in answer and rasa_peer.received == []
+
+
+def test_questions_by_text_for_a_phone_that_cannot_open_links(client, settings, rasa_peer):
+    plan = {"language": "es", "priority": "2D", "priority_name": "Asistencia sobresaliente",
+            "questions": [{"number": n, "text": f"¿Pregunta número {n} sobre la asistencia de mi hijo(a)?",
+                           "source": "2D"} for n in range(1, 9)], "look_for": []}
+    rasa_peer.replies.append([{"text": "(plan)", "buttons": [{"title": "Más preguntas", "payload": "/more_questions"}],
+                               "metadata": {"language": "es", "plan": plan}}])
+    summary = "\n".join(twiml_messages(text_the_bot(client, "escuela breed street")))
+    assert "Sus 8 preguntas sobre Asistencia sobresaliente están listas" in summary and "PREGUNTAS" in summary
+    assert "1) Más preguntas" in summary and "(plan)" not in summary
+    rasa_peer.received.clear()
+    parts = twiml_messages(text_the_bot(client, "preguntas"))
+    joined = "\n".join(parts)
+    assert rasa_peer.received == []
+    assert joined.index("1. ¿Pregunta número 1") < joined.index("8. ¿Pregunta número 8")
+    assert all(segment_count(part) <= 3 for part in parts) and len(parts) > 1
+
+
+def test_questions_without_a_plan_go_to_the_bot(client, rasa_peer):
+    text_the_bot(client, "questions")
+    assert rasa_peer.received[-1]["message"] == "questions"
+
+
+def test_a_meeting_saved_after_the_plan_shows_on_its_page(client, rasa_peer):
+    plan = {"language": "en", "priority": "2D", "priority_name": "Outstanding attendance",
+            "questions": [{"number": 1, "text": "How does the school support attendance?", "source": "2D"}]}
+    rasa_peer.replies.append([{"text": "(plan)", "metadata": {"language": "en", "plan": plan}}])
+    rasa_peer.replies.append([{"text": "Saved!", "metadata": {"language": "en",
+                                                              "meeting": {"starts_at": "2099-05-05T15:30:00-07:00"}}}])
+    summary = "\n".join(twiml_messages(text_the_bot(client, "breed street")))
+    link = summary.split("See and print them: ")[1].split()[0]
+    assert "Meeting" not in client.get(link.replace("https://families.example.org", "")).text
+    text_the_bot(client, "tuesday at 3:30")
+    page = client.get(link.replace("https://families.example.org", "")).text
+    assert "Tuesday, May 5, 3:30 PM" in page

@@ -49,11 +49,14 @@ def test_english_journey_ends_with_a_plan_link_and_reminders_then_stop_silences_
     assert "How are you supporting English learners to reclassify?" in page.text
     assert "Breed Street Elementary" in page.text
     assert page.headers["cache-control"] == "no-store"
+    by_text = text(sms_client, phone, "QUESTIONS")  # for a phone that can't open links
+    assert "1. " in by_text and "How are you supporting English learners to reclassify?" in by_text
 
     assert "Next steps" in text(sms_client, phone, "next steps")
     text(sms_client, phone, "1")  # the meeting request
     saved = text(sms_client, phone, "the meeting is next tuesday at 3")
     assert "Saved! Your meeting: Tuesday" in saved
+    assert "Tuesday" in sms_client.get(link.group(1)).text  # the plan page now shows the meeting
     kinds = {row.kind for row in scheduled(sms_settings) if row.status == "pending"}
     assert {"reminder_two_hours", "followup_step9", "followup_step10"} <= kinds
 
