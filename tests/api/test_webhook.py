@@ -360,3 +360,28 @@ def test_a_meeting_saved_after_the_plan_shows_on_its_page(client, rasa_peer):
     text_the_bot(client, "tuesday at 3:30")
     page = client.get(link.replace("https://families.example.org", "")).text
     assert "Tuesday, May 5, 3:30 PM" in page
+
+
+def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, any_database_url, rasa_peer, twilio_standin):
+    """Twilio retrying while the first delivery is still running: the database's unique
+    constraint, not process memory, decides (SQLite and PostgreSQL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from api.main import create_app
+    from tests.api.conftest import make_settings, serve
+
+    rasa_peer.delay_seconds = 0.5
+    settings = make_settings(tmp_path, any_database_url, rasa_peer.url, twilio_standin.state.url)
+    params = inbound_params("hello")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(SMS, params)}
+    with serve(create_app(settings, run_scheduler=False)) as url:
+        # The api checks signatures against PUBLIC_BASE_URL, whatever host it is reached on.
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            responses = list(pool.map(lambda _: httpx.post(url + SMS, content=urlencode(params), headers=headers,
+                                                           timeout=20), range(5)))
+    assert [r.status_code for r in responses] == [200] * 5
+    answered = [r for r in responses if "<Message>" in r.text]
+    assert len(answered) == 1 and len(rasa_peer.received) == 1
+    assert count(settings, InboundMessage) == 1
