@@ -140,8 +140,14 @@ def test_readyz_says_not_ready_without_rasa(tmp_path, database_url, twilio_stand
 
 
 def test_migrations_build_exactly_the_models_schema(any_database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     upgrade(any_database_url)  # a second upgrade is a no-op
     engine = create_engine(any_database_url)
-    tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert tables == set(Base.metadata.tables)
+    assert differences == []  # a model changed without a migration fails here
