@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.contacts import address_of, is_opted_out
+from api.contacts import address_of, is_opted_out, opt_out
 from api.identity import PhoneCipher
 from api.models import OutboundMessage, StatusEvent, utcnow
 from api.sms import segment_count
@@ -17,6 +17,7 @@ from api.twilio_rest import SendFailed, Sent
 
 logger = logging.getLogger(__name__)
 
+UNSUBSCRIBED_RECIPIENT = 21610
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
 
 
@@ -53,6 +54,8 @@ def send_rest(
                 session.add(OutboundMessage(contact_id=contact_id, kind=kind, via="rest", segments=segment_count(part),
                                             status="failed", error_code=str(error.code) if error.code else None))
                 session.commit()
+                if error.code == UNSUBSCRIBED_RECIPIENT:  # opted out at Twilio's end (Advanced Opt-Out)
+                    opt_out(session, contact_id, None)
             break
         with sessions() as session:
             session.add(OutboundMessage(contact_id=contact_id, kind=kind, via="rest", segments=segment_count(part),

@@ -150,3 +150,18 @@ def test_retention_purges_contacts_and_their_data_after_the_period(services):
     with services.sessions() as session:
         assert session.get(Contact, cid) is None
         assert session.scalars(select(PlanLink)).all() == [] and session.scalars(select(ScheduledMessage)).all() == []
+
+
+def test_a_number_twilio_has_unsubscribed_is_opted_out_here_too(services, twilio_standin):
+    import httpx
+
+    cid = new_contact(services)
+    httpx.post(f"{twilio_standin.state.url}/_standin/opted-out", json={"to": PARENT})
+    with services.sessions() as session:
+        schedule_meeting(session, services.settings, cid, MEETING.isoformat(), SAVED_AT)
+    assert run(services, SAVED_AT + timedelta(days=1, hours=1)) == 0  # the step-8 nudge is refused (21610)
+    rows = scheduled(services)
+    assert rows["followup_step8"].status == "failed"
+    assert {row.status for kind, row in rows.items() if kind != "followup_step8"} == {"cancelled"}
+    with services.sessions() as session:
+        assert contacts.is_opted_out(session, cid)
