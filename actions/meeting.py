@@ -2,7 +2,6 @@
 (step 8) and ask for a Strategic Plan workshop (step 10)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -13,18 +12,13 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.validation import BaseFormValidation
 from bot.events import record_event
-from bot.meeting_time import format_meeting_time, parse_meeting_time
+from bot.meeting_time import format_meeting_time, parse_meeting_time, read_meeting_time
 
 
 def meeting_when(tracker: Tracker) -> Optional[str]:
     """The saved meeting time, formatted for the parent's language."""
-    value = tracker.get_slot("meeting_time")
-    if not value:
-        return None
-    try:
-        return format_meeting_time(datetime.fromisoformat(value), common.language(tracker))
-    except ValueError:
-        return None
+    when = read_meeting_time(tracker.get_slot("meeting_time"))
+    return format_meeting_time(when, common.language(tracker)) if when else None
 
 
 class ActionMeetingMessage(Action):

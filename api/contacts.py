@@ -23,12 +23,11 @@ class ContactView:
     language: Optional[str]
     opted_out: bool
     notice_sent: bool
-    is_new: bool
 
 
-def view(contact: Contact, is_new: bool = False) -> ContactView:
+def view(contact: Contact) -> ContactView:
     return ContactView(contact.id, contact.channel, contact.language, contact.opted_out,
-                       contact.notice_sent_at is not None, is_new)
+                       contact.notice_sent_at is not None)
 
 
 def get_or_create(session: Session, address: str, secret: bytes, cipher: PhoneCipher) -> ContactView:
@@ -46,7 +45,7 @@ def get_or_create(session: Session, address: str, secret: bytes, cipher: PhoneCi
     except IntegrityError:  # the same new contact texted twice at once
         session.rollback()
         return view(session.get(Contact, cid))
-    return view(contact, is_new=True)
+    return view(contact)
 
 
 def address_of(session: Session, cid: str, cipher: PhoneCipher) -> Optional[str]:

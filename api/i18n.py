@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 import yaml
 
-from bot.i18n import SOURCE_LANGUAGE, normalize_language, supported_languages, translate
+from bot.i18n import normalize_language, supported_languages, translate
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
 
@@ -34,12 +34,3 @@ def bilingual(key: str, **values: Any) -> str:
 def text_or_bilingual(key: str, language: Optional[str], **values: Any) -> str:
     """In the contact's language once it is known; before that, in every shipped language."""
     return text(key, language, **values) if language else bilingual(key, **values)
-
-
-def known_language(language: Optional[str]) -> Optional[str]:
-    """A supported language code, or None when the value says nothing."""
-    if not language:
-        return None
-    normalized = normalize_language(language)
-    base = str(language).strip().replace("_", "-").split("-")[0].lower()
-    return normalized if normalized == base or base == SOURCE_LANGUAGE else None

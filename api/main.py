@@ -55,6 +55,7 @@ def create_app(settings: Optional[Settings] = None, messenger: Optional[Messenge
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop_task
             await services.gateway.drain()
+            await services.rasa.aclose()
             services.close()
 
     app = FastAPI(title="family-guide-assistant-api", lifespan=lifespan, docs_url=None, redoc_url=None)

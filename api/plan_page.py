@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from api.i18n import text
+from api.plans import clean_plan
 from bot.i18n import normalize_language
-
-logger = logging.getLogger(__name__)
+from bot.meeting_time import format_long_date, format_meeting_time, read_meeting_time
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
-TIMEZONE_NAME = "America/Los_Angeles"
-# Babel locale per page language: LAUSD families are in the US (12-hour clock).
-FORMAT_LOCALES = {"en": "en_US", "es": "es_US"}
 NOTE_LINES = 10  # ruled lines for handwritten notes (about 9 cm on paper)
 UNAVAILABLE_KINDS = ("expired", "not_found")
 
@@ -68,98 +64,40 @@ def _environment():
     )
 
 
-def _locale(language: str) -> str:
-    return FORMAT_LOCALES.get(language, FORMAT_LOCALES["en"])
-
-
-def _local_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(TIMEZONE_NAME)
-
-
-def parse_meeting_time(value: Any) -> Optional[datetime]:
-    """The meeting as an aware Los Angeles datetime; None when missing or unreadable.
-
-    Naive values are Los Angeles wall time (as the bot stores them).
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            logger.warning("Plan page: unreadable meeting_time; the meeting line is left out.")
-            return None
-    else:
-        return None
-    zone = _local_zone()
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-
-
 def format_meeting(value: Any, language: str) -> Optional[str]:
-    """"Thursday, December 3, 3:30 PM" / "jueves, 3 de diciembre, 3:30 p.m." (LA time).
-
-    The same wording the bot used when it confirmed the meeting (bot.meeting_time).
-    """
-    from bot.meeting_time import format_meeting_time
-
-    moment = parse_meeting_time(value)
+    """"Thursday, December 3, 3:30 PM" / "jueves, 3 de diciembre, 3:30 p.m." (LA time):
+    the wording the bot used when it confirmed the meeting. None when unreadable."""
+    moment = read_meeting_time(value)
     return format_meeting_time(moment, normalize_language(language)) if moment else None
 
 
 def format_expiry(expires_at: datetime, language: str) -> str:
-    """The day the link stops working, Babel "long" date in LA time: "December 3, 2026"."""
-    from babel.dates import format_date
-
+    """The day the link stops working, in LA time: "December 3, 2026"."""
     if expires_at.tzinfo is None:  # the database stores UTC
         expires_at = expires_at.replace(tzinfo=timezone.utc)
-    day: date = expires_at.astimezone(_local_zone()).date()
-    return format_date(day, format="long", locale=_locale(normalize_language(language)))
-
-
-def _string(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _questions(plan: Dict[str, Any]) -> List[Dict[str, str]]:
-    """Questions with text, in order; a missing number is the position in the list."""
-    items = []
-    for position, item in enumerate(plan.get("questions") or [], 1):
-        if isinstance(item, str):
-            item = {"text": item}
-        if not isinstance(item, dict) or not _string(item.get("text")):
-            continue
-        items.append({
-            "number": _string(item.get("number")) or str(position),
-            "text": _string(item.get("text")),
-            "source": _string(item.get("source")),
-        })
-    return items
-
-
-def _topic(plan: Dict[str, Any]) -> Dict[str, str]:
-    priority = " ".join(p for p in (_string(plan.get("priority")), _string(plan.get("priority_name"))) if p)
-    return {"pillar": _string(plan.get("pillar_name")), "priority": priority}
+    return format_long_date(expires_at, normalize_language(language))
 
 
 def render_plan_page(plan: Dict[str, Any], language: str, expires_at: datetime) -> str:
-    """The full HTML5 document for one plan, labels in `language`."""
+    """The full HTML5 document for one plan (read through api.plans.clean_plan, like
+    every stored plan), labels in `language`."""
     lang = normalize_language(language)
+    plan = clean_plan(plan) or {"questions": [], "look_for": []}
 
     def t(key: str, **values: Any) -> str:
         return text(f"plan_page.{key}", lang, **values)
 
-    meeting = parse_meeting_time(plan.get("meeting_time"))
+    meeting = read_meeting_time(plan.get("meeting_time"))
+    priority = " ".join(part for part in (plan.get("priority"), plan.get("priority_name")) if part)
     return _environment().get_template("plan.html").render(
         lang=lang,
         t=t,
-        topic=_topic(plan),
-        school=_string(plan.get("school")),
-        meeting_text=format_meeting(meeting, lang) if meeting else "",
+        topic={"pillar": plan.get("pillar_name") or "", "priority": priority},
+        school=plan.get("school") or "",
+        meeting_text=format_meeting(meeting, lang) or "",
         meeting_iso=meeting.isoformat() if meeting else "",
-        questions=_questions(plan),
-        look_for=[_string(item) for item in plan.get("look_for") or [] if _string(item)],
+        questions=plan["questions"],
+        look_for=plan["look_for"],
         note_lines=NOTE_LINES,
         print_onclick=PRINT_ONCLICK,
         expiry=format_expiry(expires_at, lang),

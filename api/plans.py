@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, Optional
 
@@ -18,35 +17,32 @@ TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (3
 MAX_QUESTIONS = 40
 
 
-@dataclass(frozen=True)
-class PlanView:
-    plan: Dict[str, Any]
-    language: str
-    expires_at: datetime
-
-
 def clean_plan(plan: Any) -> Optional[Dict[str, Any]]:
-    """Only the fields the page shows, as strings; None for something that is not a plan."""
-    if not isinstance(plan, dict) or not isinstance(plan.get("questions"), list) or not plan["questions"]:
+    """The one shape a stored plan has (the page, the SMS list and the reminders read it):
+    only the fields they show, as stripped strings or None; questions with text, numbered
+    in order. None for something that is not a plan. Idempotent."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("questions"), list):
         return None
-
-    def string(value: Any) -> Optional[str]:
-        return str(value)[:500] if value not in (None, "") else None
-
-    questions = [
-        {"number": index, "text": string(q.get("text")) or "", "source": string(q.get("source"))}
-        for index, q in enumerate((q for q in plan["questions"] if isinstance(q, dict)), 1)
-    ][:MAX_QUESTIONS]
+    asked = [q for q in plan["questions"] if isinstance(q, dict) and _text(q.get("text"))][:MAX_QUESTIONS]
+    if not asked:
+        return None
     return {
-        "language": string(plan.get("language")),
-        "priority": string(plan.get("priority")),
-        "priority_name": string(plan.get("priority_name")) or "",
-        "pillar_name": string(plan.get("pillar_name")),
-        "questions": questions,
-        "look_for": [string(item) for item in plan.get("look_for") or [] if string(item)][:MAX_QUESTIONS],
-        "school": string(plan.get("school")),
-        "meeting_time": string(plan.get("meeting_time")),
+        "language": _text(plan.get("language")),
+        "priority": _text(plan.get("priority")),
+        "priority_name": _text(plan.get("priority_name")) or "",
+        "pillar_name": _text(plan.get("pillar_name")),
+        "questions": [{"number": n, "text": _text(q["text"]), "source": _text(q.get("source"))}
+                      for n, q in enumerate(asked, 1)],
+        "look_for": [_text(item) for item in plan.get("look_for") or [] if _text(item)][:MAX_QUESTIONS],
+        "school": _text(plan.get("school")),
+        "meeting_time": _text(plan.get("meeting_time")),
     }
+
+
+def _text(value: Any) -> Optional[str]:
+    """Untrusted text from the bot: stripped, at most 500 characters, None when empty."""
+    text = "" if value is None else str(value).strip()
+    return text[:500] or None
 
 
 def create_link(session: Session, contact_id: str, plan: Dict[str, Any], language: str, days: int) -> str:

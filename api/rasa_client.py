@@ -28,15 +28,28 @@ class BotMessage:
 
 
 class RasaClient:
+    """One connection pool per api process (opened on first use, closed by aclose())."""
+
     def __init__(self, base_url: str, timeout_seconds: float, path: str = SMS_CHANNEL_PATH) -> None:
         self._url = base_url.rstrip("/") + path
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_seconds
+        self._client: Optional[httpx.AsyncClient] = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def send(self, sender_id: str, text: str) -> List[BotMessage]:
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
-                response = await client.post(self._url, json={"sender": sender_id, "message": text})
+            response = await self.client.post(self._url, json={"sender": sender_id, "message": text})
         except httpx.HTTPError as error:
             raise RasaUnavailable(type(error).__name__) from None
         if response.status_code != 200:
@@ -56,8 +69,7 @@ class RasaClient:
 
     async def reachable(self) -> bool:
         try:
-            async with httpx.AsyncClient(timeout=2.0) as client:
-                response = await client.get(self._base_url + "/")
+            response = await self.client.get(self._base_url + "/", timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200

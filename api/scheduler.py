@@ -21,24 +21,16 @@ from api.outbound import Messenger, send_rest
 from api.reminders import FOLLOWUP_KINDS, REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
 from api.retention import purge
 from api.settings import Settings
-from bot.meeting_time import format_meeting_time
+from bot.meeting_time import format_meeting_time, read_meeting_time
 
 logger = logging.getLogger(__name__)
 BATCH = 50
 PURGE_EVERY = timedelta(hours=1)
 
 
-def parse_meeting(starts_at: str, settings: Settings) -> Optional[datetime]:
-    try:
-        when = datetime.fromisoformat(starts_at)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=settings.zone)
-
-
 def schedule_meeting(session: Session, settings: Settings, contact_id: str, starts_at: str, now: datetime) -> int:
     """Replaces the contact's pending reminders with those for this meeting; returns how many."""
-    meeting_at = parse_meeting(starts_at, settings)
+    meeting_at = read_meeting_time(starts_at)
     if meeting_at is None or meeting_at <= now:
         return 0
     key_suffix = meeting_at.astimezone(settings.zone).isoformat()

@@ -60,19 +60,14 @@ def webhook_url(settings: Settings) -> str:
     return settings.PUBLIC_BASE_URL + WEBHOOK_PATH
 
 
-def build_inbound(body: str, from_: str, settings: Settings) -> Tuple[Dict[str, str], str]:
-    """The form Twilio POSTs for an incoming SMS (or WhatsApp message, when from_ has the
-    "whatsapp:" prefix, which Twilio then puts on To as well), and its X-Twilio-Signature."""
-    sender = normalize_address(from_)
-    to = settings.TWILIO_FROM_NUMBER or ""
-    if sender.startswith(WHATSAPP_PREFIX) and not to.startswith(WHATSAPP_PREFIX):
-        to = WHATSAPP_PREFIX + to
-    sid = new_sid()
-    params = {
-        "AccountSid": settings.TWILIO_ACCOUNT_SID or "",
+def inbound_form(body: str, from_: str, to: str, account_sid: str, sid: Optional[str] = None) -> Dict[str, str]:
+    """The form Twilio POSTs for an incoming message, fields as given (the tests send bad ones)."""
+    sid = sid or new_sid()
+    return {
+        "AccountSid": account_sid,
         "ApiVersion": API_VERSION,
         "Body": body,
-        "From": sender,
+        "From": from_,
         "MessageSid": sid,
         "NumMedia": "0",
         "NumSegments": str(max(1, segment_count(body))),
@@ -81,6 +76,16 @@ def build_inbound(body: str, from_: str, settings: Settings) -> Tuple[Dict[str, 
         "SmsStatus": "received",
         "To": to,
     }
+
+
+def build_inbound(body: str, from_: str, settings: Settings) -> Tuple[Dict[str, str], str]:
+    """The form Twilio POSTs for an incoming SMS (or WhatsApp message, when from_ has the
+    "whatsapp:" prefix, which Twilio then puts on To as well), and its X-Twilio-Signature."""
+    sender = normalize_address(from_)
+    to = settings.TWILIO_FROM_NUMBER or ""
+    if sender.startswith(WHATSAPP_PREFIX) and not to.startswith(WHATSAPP_PREFIX):
+        to = WHATSAPP_PREFIX + to
+    params = inbound_form(body, sender, to, settings.TWILIO_ACCOUNT_SID or "")
     signature = RequestValidator(settings.TWILIO_AUTH_TOKEN or "").compute_signature(webhook_url(settings), params)
     return params, signature
 

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import consent, contacts, plans
 from api.contacts import ContactView
 from api.db import in_thread
-from api.i18n import known_language, text, text_or_bilingual
-from bot.i18n import SOURCE_LANGUAGE
+from api.i18n import text, text_or_bilingual
 from api.identity import PhoneCipher, contact_id, normalize_address
 from api.models import InboundMessage, utcnow
 from api.outbound import Messenger, record_twiml, send_rest
@@ -33,6 +32,7 @@ from api.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from api.scheduler import schedule_meeting
 from api.settings import Settings
 from api.sms import shape_reply
+from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
 SMS_MAX_SEGMENTS = 3
@@ -173,18 +173,18 @@ class SmsGateway:
     async def retry_due(self, now: Optional[datetime] = None) -> int:
         """Retries kept turns whose time has come; the replies go through the REST API."""
         due = await in_thread(self._due_contacts, now or utcnow())
-        for contact_id in due:
-            contact = await in_thread(self._reload_id, contact_id)
+        for due_id in due:
+            contact = await in_thread(self._reload_id, due_id)
             if contact is None or contact.opted_out:
                 continue
             reply = await self._turn(contact, None, "")
             if reply.kind == "reply" and reply.parts:
-                await in_thread(send_rest, self.sessions, self.messenger, self.cipher, contact_id, "reply", reply.parts)
+                await in_thread(send_rest, self.sessions, self.messenger, self.cipher, due_id, "reply", reply.parts)
         return len(due)
 
     def _shape(self, contact: ContactView, messages: List[BotMessage]) -> List[str]:
-        language = next((m.language for m in reversed(messages) if known_language(m.language)), None)
-        language = language or contact.language
+        said = (supported_language(m.language) for m in reversed(messages))
+        language = next((lang for lang in said if lang), None) or contact.language
         outgoing: List[Dict[str, Any]] = []
         with self.sessions() as session:
             if language and language != contact.language:
@@ -209,7 +209,7 @@ class SmsGateway:
             plan = plans.latest_plan(session, contact.id)
         if plan is None:
             return []
-        language = known_language(plan.get("language")) or contact.language
+        language = supported_language(plan.get("language")) or contact.language
         header = text("sms.plan_list", language, priority_name=plan["priority_name"])
         return shape_reply([{"text": f"{header}\n{plans.question_lines(plan)}"}], max_segments(contact))
 
@@ -227,7 +227,7 @@ class SmsGateway:
         return text_or_bilingual("sms.privacy_notice", language)
 
     def _plan_summary(self, session: Session, contact_id: str, plan: Dict[str, Any], language: Optional[str]) -> str:
-        language = known_language(plan.get("language")) or language or "en"
+        language = supported_language(plan.get("language")) or language or "en"
         token = plans.create_link(session, contact_id, plan, language, self.settings.PLAN_LINK_DAYS)
         return text("sms.plan_summary", language, count=len(plan["questions"]), priority_name=plan["priority_name"],
                     link=plans.plan_url(self.settings.PUBLIC_BASE_URL, token))

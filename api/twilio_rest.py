@@ -23,18 +23,12 @@ SEND_TIMEOUT_SECONDS = 10.0
 
 
 class SendFailed(Exception):
-    """Twilio refused or could not be reached; `permanent` when retrying cannot help
-    (21610: the recipient replied STOP to the number; 21211: not a valid number)."""
-
-    PERMANENT_CODES = frozenset({21211, 21408, 21610, 21612, 21614})
+    """Twilio refused (its error code, e.g. 21610: the recipient opted out at Twilio) or
+    could not be reached (no code)."""
 
     def __init__(self, code: Optional[int], status: Optional[int]) -> None:
         super().__init__(f"twilio send failed (code {code}, HTTP {status})")
         self.code, self.status = code, status
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in self.PERMANENT_CODES
 
 
 @dataclass(frozen=True)

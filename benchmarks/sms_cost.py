@@ -11,7 +11,6 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Dict, List, Tuple
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script
@@ -32,22 +31,15 @@ JOURNEYS: Dict[str, List[str]] = {
 
 
 def run_journey(client, phone: str, messages: List[str], show: bool) -> Tuple[int, int, int]:
-    from twilio.request_validator import RequestValidator
+    from api.sms import journey_cost, segment_count
+    from tests.api.conftest import text_the_bot, twiml_messages
 
-    from api.sms import segment_count
-    from tests.api.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, inbound_params, twiml_messages
-
-    path = "/webhooks/twilio/sms"
     inbound = outbound_parts = outbound_segments = 0
     for body in messages:
-        params = inbound_params(body, from_=phone)
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)
-        response = client.post(path, content=urlencode(params).encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
-        parts = twiml_messages(response)
+        parts = twiml_messages(text_the_bot(client, body, from_=phone))
         inbound += segment_count(body)
         outbound_parts += len(parts)
-        outbound_segments += sum(segment_count(part) for part in parts)
+        outbound_segments += journey_cost(parts)
         if show:
             print(f"\nparent> {body}")
             for part in parts:

@@ -474,10 +474,17 @@ def parse_meeting_time(text: str, lang: str = "en", now: Optional[datetime] = No
     )
 
 
-def warm_up() -> None:
-    """Load dateparser's data now (first call ~0.3 s) instead of mid-conversation."""
-    for lang in SUPPORTED_LANGS:
-        parse_meeting_time("dec 3 at 3", lang, now=datetime(2000, 1, 1, tzinfo=local_zone()))
+def read_meeting_time(value: object) -> Optional[datetime]:
+    """A saved meeting time (the ISO text the bot stores, or a datetime) as an aware Los
+    Angeles datetime; None when missing or unreadable. Naive values are LA wall time."""
+    if isinstance(value, datetime):
+        return _in_local_zone(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return _in_local_zone(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -520,6 +527,13 @@ def _fill_combination(pattern: str, date_text: str, time_text: str) -> str:
     """Apply a CLDR '{1} ... {0}' pattern (quotes mark literal text)."""
     literal = pattern.replace("''", "\0").replace("'", "").replace("\0", "'")
     return literal.replace("{1}", date_text).replace("{0}", time_text)
+
+
+def format_long_date(moment: datetime, lang: str = "en") -> str:
+    """The LA calendar day of a moment, Babel's "long" date: "December 4, 2026"."""
+    from babel.dates import format_date
+
+    return format_date(_in_local_zone(moment).date(), format="long", locale=_babel_locale(lang))
 
 
 def format_meeting_time(when: datetime, lang: str = "en") -> str:

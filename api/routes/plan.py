@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse
 from api import plans
 from api.db import in_thread
 from api.deps import ServicesDep
-from api.i18n import known_language
 from api.models import utcnow
 from api.plan_page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
+from bot.i18n import supported_language
 
 router = APIRouter(tags=["plan"])
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["plan"])
 def browser_language(request: Request) -> str:
     """The first supported language of Accept-Language (for a page with no plan behind it)."""
     for entry in request.headers.get("accept-language", "").split(","):
-        language = known_language(entry.split(";")[0].strip())
+        language = supported_language(entry.split(";")[0].strip())
         if language:
             return language
     return "en"

@@ -34,12 +34,18 @@ def supported_languages(locales_dir: Path = LOCALES_DIR) -> Tuple[str, ...]:
     return (SOURCE_LANGUAGE,) + tuple(lang for lang in found if lang != SOURCE_LANGUAGE)
 
 
-def normalize_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
-    """Maps a slot value or BCP-47 tag ("es-MX", "ES") to a supported language code."""
+def supported_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> Optional[str]:
+    """The supported language code of a slot value or BCP-47 tag ("es-MX", "ES"); None
+    when it names no supported language."""
     if not value:
-        return SOURCE_LANGUAGE
+        return None
     base = str(value).strip().replace("_", "-").split("-")[0].lower()
-    return base if base in supported_languages(locales_dir) else SOURCE_LANGUAGE
+    return base if base in supported_languages(locales_dir) else None
+
+
+def normalize_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
+    """Maps a slot value or BCP-47 tag to a supported language code, English otherwise."""
+    return supported_language(value, locales_dir) or SOURCE_LANGUAGE
 
 
 @lru_cache(maxsize=None)

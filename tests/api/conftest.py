@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from api.prestart import upgrade
+from api.sms_console import inbound_form, parse_twiml
 from api.twilio_standin import serve_in_thread
 from api.settings import Settings
 
@@ -226,15 +227,7 @@ def sign(path: str, params: Dict[str, str], token: str = AUTH_TOKEN) -> str:
 
 
 def inbound_params(body: str, sid: Optional[str] = None, from_: str = PARENT) -> Dict[str, str]:
-    return {
-        "MessageSid": sid or "SM" + os.urandom(16).hex(),
-        "AccountSid": ACCOUNT_SID,
-        "From": from_,
-        "To": "+15005550006",
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
+    return inbound_form(body, from_, "+15005550006", ACCOUNT_SID, sid)
 
 
 def post_signed(client: TestClient, path: str, params: Dict[str, str], signature: Optional[str] = None):
@@ -264,7 +257,5 @@ def table_rows(database_url: str, model: Any) -> List[Any]:
 
 
 def twiml_messages(response) -> List[str]:
-    import xml.etree.ElementTree as ElementTree
-
-    root = ElementTree.fromstring(response.text)
-    return [message.text or "" for message in root.iter("Message")]
+    """The message bodies of a webhook's TwiML answer, read as the `make sms` console reads them."""
+    return parse_twiml(response.text)

@@ -205,10 +205,11 @@ def test_optional_sections_are_left_out_when_missing():
     assert "detail-meeting" not in garbled and "tuesday-ish" not in garbled
 
 
-def test_questions_without_text_are_skipped_and_missing_numbers_follow_the_position():
-    html = render_plan_page(plan(questions=[{"text": "First?"}, {"number": 2, "text": "  "}, "Third?", 42]), "en", EXPIRES)
-    assert re.findall(r'<span class="number">([^<]*)</span>', html) == ["1", "3"]
-    assert "First?" in html and "Third?" in html and '<p class="source">' not in html
+def test_questions_without_text_are_skipped_and_numbers_follow_the_order():
+    questions = [{"text": "First?"}, {"number": 2, "text": "  "}, "Third?", 42, {"number": 9, "text": "Fifth?"}]
+    html = render_plan_page(plan(questions=questions), "en", EXPIRES)
+    assert re.findall(r'<span class="number">([^<]*)</span>', html) == ["1", "2"]
+    assert "First?" in html and "Fifth?" in html and "Third?" not in html and '<p class="source">' not in html
 
 
 def test_spanish_page_formats_dates_with_babel():

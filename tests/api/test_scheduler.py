@@ -143,7 +143,7 @@ def test_retention_purges_contacts_and_their_data_after_the_period(services):
         plans.create_link(session, cid, {"questions": [{"text": "Q?"}], "priority_name": "x"}, "en", 60)
         schedule_meeting(session, services.settings, cid, MEETING.isoformat(), SAVED_AT)
     days = services.settings.RETENTION_DAYS
-    assert run(services, utcnow() + timedelta(days=days - 1)) >= 0
+    run(services, utcnow() + timedelta(days=days - 1))
     with services.sessions() as session:
         assert session.get(Contact, cid) is not None  # still within the period
     run(services, utcnow() + timedelta(days=days + 1))

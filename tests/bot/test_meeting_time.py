@@ -13,9 +13,10 @@ import pytest
 from bot.meeting_time import (
     NOTHING,
     ParsedMeeting,
+    format_long_date,
     format_meeting_time,
     parse_meeting_time,
-    warm_up,
+    read_meeting_time,
 )
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -191,8 +192,28 @@ def test_warm_call_is_fast() -> None:
     assert per_call_ms < 50
 
 
-def test_warm_up_runs() -> None:
-    warm_up()
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2026-12-03T15:30:00-08:00", at(12, 3, 15, 30)),
+        ("2026-12-03T23:30:00+00:00", at(12, 3, 15, 30)),  # UTC -> LA
+        ("2026-12-03T15:30:00", at(12, 3, 15, 30)),  # naive: LA wall time
+        (" 2026-12-03T15:30:00-08:00 ", at(12, 3, 15, 30)),
+        ("next tuesday-ish", None),
+        ("", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_read_meeting_time(value, expected) -> None:
+    read = read_meeting_time(value)
+    assert read == expected and (read is None or read.tzinfo is not None)
+
+
+def test_format_long_date_is_the_la_day_in_the_parents_locale() -> None:
+    late_utc = datetime(2026, 12, 5, 3, 0, tzinfo=timezone.utc)  # still Dec 4 in Los Angeles
+    assert format_long_date(late_utc, "en") == "December 4, 2026"
+    assert format_long_date(late_utc, "es") == "4 de diciembre de 2026"
 
 
 def test_import_is_light() -> None:
