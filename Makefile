@@ -45,7 +45,7 @@ shell: train setup-api
 	@scripts/shell.sh
 
 sms: setup-api
-	@$(API_VENV)/bin/python -m api.sms_console
+	@$(API_VENV)/bin/python -m devtools.sms_console
 
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"

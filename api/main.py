@@ -10,12 +10,12 @@ from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
 
-from api.db import in_thread
-from api.identity import RedactPhoneNumbers
-from api.outbound import Messenger
+from api.core.db import in_thread
+from api.core.identity import RedactPhoneNumbers
+from api.sms.delivery import Messenger
 from api.routes import api_router
 from api.services import build_services
-from api.settings import Settings, get_settings
+from api.core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 

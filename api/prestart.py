@@ -11,8 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from api.db import make_engine
-from api.settings import get_settings
+from api.core.db import make_engine
+from api.core.settings import get_settings
 
 logger = logging.getLogger("api.prestart")
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")

@@ -8,14 +8,14 @@ from typing import Optional
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import make_engine, make_session_factory
-from api.identity import PhoneCipher
-from api.outbound import Messenger
-from api.rasa_client import RasaClient
-from api.scheduler import Scheduler
-from api.settings import Settings
-from api.turns import SmsGateway
-from api.twilio_rest import TwilioMessenger
+from api.core.db import make_engine, make_session_factory
+from api.core.identity import PhoneCipher
+from api.sms.delivery import Messenger
+from api.core.rasa_client import RasaClient
+from api.outbound.scheduler import Scheduler
+from api.core.settings import Settings
+from api.sms.gateway import SmsGateway
+from api.sms.twilio_rest import TwilioMessenger
 
 
 @dataclass

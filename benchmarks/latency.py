@@ -1,5 +1,5 @@
 """Prints p50/p95 reply latency through the REST channel with the real Rasa server and
-action server (bot/devstack.py), over whole journeys: menus by number, free text, the
+action server (devtools/devstack.py), over whole journeys: menus by number, free text, the
 plan, next steps. Run after `make train`: make benchmarks."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
-from bot.devstack import Stack  # noqa: E402
+from devtools.devstack import Stack  # noqa: E402
 
 JOURNEY = [
     "hi", "1", "my son keeps missing school", "1", "3rd grade", "1 3", "breed street elementary",

@@ -31,7 +31,7 @@ JOURNEYS: Dict[str, List[str]] = {
 
 
 def run_journey(client, phone: str, messages: List[str], show: bool) -> Tuple[int, int, int]:
-    from api.sms import journey_cost, segment_count
+    from api.sms.segments import journey_cost, segment_count
     from tests.api.conftest import text_the_bot, twiml_messages
 
     inbound = outbound_parts = outbound_segments = 0
@@ -56,8 +56,8 @@ def main() -> None:
 
     from api.main import create_app
     from api.prestart import upgrade
-    from api.twilio_standin import create_standin_app
-    from bot.devstack import Stack
+    from devtools.twilio_standin import create_standin_app
+    from devtools.devstack import Stack
     from tests.api.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, make_settings, serve
 
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
+from bot.text import without_accents
 
 TIMEZONE_NAME = "America/Los_Angeles"
 SUPPORTED_LANGS = ("en", "es")
@@ -210,8 +210,7 @@ def _normalize(text: str) -> str:
     rx = _patterns()
     text = html.unescape(text[:MAX_TEXT_CHARS])
     text = rx.html_tag.sub(" ", text)
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = without_accents(text.lower())
     text = rx.meridiem.sub(r"\1 \2m", text)
     return " ".join(text.split())
 

@@ -1,6 +1,6 @@
 """Numbered menus: a parent on a basic phone answers "2" instead of tapping a button.
 
-Pure functions shared by the Rasa channel (bot/channels.py) and the form validators.
+Pure functions shared by the Rasa channel (bot/rasa/channels.py) and the form validators.
 """
 from __future__ import annotations
 

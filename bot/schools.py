@@ -33,12 +33,12 @@ import csv
 import math
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from bot.text import without_accents
 
 ENV_VAR = "SCHOOL_DIRECTORY_CSV"
 SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "schools_sample.csv"
@@ -93,14 +93,9 @@ class SchoolMatch:
 # --------------------------------------------------------------------------
 # Normalization
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def tokens(text: str) -> Tuple[str, ...]:
     """Comparable tokens of a school name or a parent's text."""
-    text = _strip_accents(text.lower()).replace("'", "").replace("\u2019", "")
+    text = without_accents(text.lower()).replace("'", "").replace("\u2019", "")
     text = re.sub(r"\b([0-9]+)(?:st|nd|rd|th)\b", r"\1", text)  # 24th -> 24
     words = re.findall(r"[a-z0-9]+", text)
     words = [ORDINAL_WORDS.get(w, ABBREVIATIONS.get(w, w)) for w in words]
@@ -109,7 +104,7 @@ def tokens(text: str) -> Tuple[str, ...]:
 
 def level_hint(text: str) -> Optional[str]:
     """The school level a text names, if exactly one ("high", "primaria"...)."""
-    words = set(re.findall(r"[a-z]+", _strip_accents(text.lower())))
+    words = set(re.findall(r"[a-z]+", without_accents(text.lower())))
     if "junior" in words:
         words.discard("high")  # "junior high" is a middle school
     levels = {LEVEL_WORDS[w] for w in words if w in LEVEL_WORDS}

@@ -35,7 +35,7 @@ echo $! > var/rasa.pid
 if [ -z "${TWILIO_AUTH_TOKEN:-}" ]; then
   export TWILIO_API_BASE_URL=${TWILIO_API_BASE_URL:-http://127.0.0.1:$STANDIN_PORT}
   echo "==> No Twilio credentials: starting the local Twilio stand-in on port $STANDIN_PORT (log: $LOG_DIR/twilio-standin.log)"
-  "$API_VENV/bin/python" -m api.twilio_standin --port "$STANDIN_PORT" >"$LOG_DIR/twilio-standin.log" 2>&1 &
+  "$API_VENV/bin/python" -m devtools.twilio_standin --port "$STANDIN_PORT" >"$LOG_DIR/twilio-standin.log" 2>&1 &
   echo $! > var/standin.pid
 fi
 echo "==> Preparing the api database (alembic upgrade head)"

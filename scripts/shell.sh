@@ -17,4 +17,4 @@ cleanup() {
   fi
 }
 trap cleanup EXIT INT TERM
-"$BOT_VENV/bin/python" -m bot.cli --url "http://127.0.0.1:$RASA_PORT"
+"$BOT_VENV/bin/python" -m devtools.cli --url "http://127.0.0.1:$RASA_PORT"

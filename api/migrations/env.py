@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from api.db import make_engine
-from api.models import Base
-from api.settings import get_settings
+from api.core.db import make_engine
+from api.core.models import Base
+from api.core.settings import get_settings
 
 target_metadata = Base.metadata
 

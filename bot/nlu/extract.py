@@ -14,11 +14,11 @@ index the original string.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from bot.text import without_accents
 
 LANGS = ("en", "es")
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -53,8 +53,7 @@ def _lang(lang: Any) -> str:
 
 def _fold(s: str) -> str:
     """Lowercase without accents: "Inglés" -> "ingles" (parents often skip accents)."""
-    s = unicodedata.normalize("NFKD", s.lower())
-    return "".join(c for c in s if not unicodedata.combining(c))
+    return without_accents(s.lower())
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,9 +9,9 @@ Spanish-only characters (ñ ¿ ¡ á é í ó ú). Short or mixed replies ("si",
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Dict, FrozenSet, Optional
+from bot.text import without_accents
 
 MIN_WORDS = 2  # a one-word reply keeps the current language
 MIN_MARGIN = 2  # the winner needs two more signals than the other language
@@ -29,7 +29,7 @@ WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def _fold(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn")
+    return without_accents(word.lower())
 
 
 @lru_cache(maxsize=None)

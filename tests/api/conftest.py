@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from api.prestart import upgrade
-from api.sms_console import inbound_form, parse_twiml
-from api.twilio_standin import serve_in_thread
-from api.settings import Settings
+from devtools.sms_console import inbound_form, parse_twiml
+from devtools.twilio_standin import serve_in_thread
+from api.core.settings import Settings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -98,19 +98,13 @@ def _fresh_postgres_database(server_url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_database_url(request, tmp_path) -> str:
-    """Each test that takes this runs on both databases the api supports, migrated."""
+def database_url(request, tmp_path) -> str:
+    """Every test that touches the database runs on both databases the api supports,
+    migrated: SQLite ignores column lengths, PostgreSQL does not."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'api.db'}"
     else:
         url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
-    upgrade(url)
-    return url
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
     upgrade(url)
     return url
 
@@ -163,7 +157,7 @@ def rasa_peer() -> Iterator[RasaPeer]:
 
 @pytest.fixture
 def twilio_standin() -> Iterator[Any]:
-    from api.twilio_standin import create_standin_app
+    from devtools.twilio_standin import create_standin_app
 
     app = create_standin_app(ACCOUNT_SID, AUTH_TOKEN, deliver_callbacks=False)
     with serve(app) as url:

@@ -1,7 +1,7 @@
 """CTIA/TCPA consent keywords in English and Spanish, and natural-language stop requests."""
 import pytest
 
-from api.consent import KEYWORDS, canonical_keyword, classify, keyword_language, looks_like_stop_request
+from api.sms.consent import KEYWORDS, canonical_keyword, classify, keyword_language, looks_like_stop_request
 
 OPT_OUT_WORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
                  "ALTO", "PARAR", "PARE", "BAJA", "CANCELAR"]

@@ -6,7 +6,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from api.identity import (
+from api.core.identity import (
     PhoneCipher,
     RedactPhoneNumbers,
     channel_of,

@@ -1,4 +1,4 @@
-"""The printable plan page (api/plan_page.py + api/templates/): rendering, escaping, and
+"""The printable plan page (api/plans/page.py + api/plans/templates/): rendering, escaping, and
 real headless-Chromium checks of the phone layout, print CSS and the printed PDF."""
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from api.i18n import text
-from api.plan_page import (
+from api.core.i18n import text
+from api.plans.page import (
     NOTE_LINES,
     PAGE_HEADERS,
     PRINT_ONCLICK,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.reminders import DAY, WEEK, decide, outside_quiet_hours, plan_for_meeting
+from api.outbound.reminders import DAY, WEEK, decide, outside_quiet_hours, plan_for_meeting
 
 LA = ZoneInfo("America/Los_Angeles")
 

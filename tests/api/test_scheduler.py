@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from api import contacts, plans
-from api.models import ScheduledMessage
-from api.scheduler import schedule_meeting
+from api.core import contacts
+from api.plans import links as plan_links
+from api.core.models import ScheduledMessage
+from api.outbound.scheduler import schedule_meeting
 from api.services import build_services
 from tests.api.conftest import PARENT, make_settings, standin_messages
 
@@ -22,8 +23,8 @@ MEETING = datetime(2026, 12, 8, 15, 0, tzinfo=LA)
 
 
 @pytest.fixture
-def services(tmp_path, any_database_url, twilio_standin):
-    built = build_services(make_settings(tmp_path, any_database_url, "http://127.0.0.1:9", twilio_standin.state.url))
+def services(tmp_path, database_url, twilio_standin):
+    built = build_services(make_settings(tmp_path, database_url, "http://127.0.0.1:9", twilio_standin.state.url))
     yield built
     built.close()
 
@@ -62,14 +63,14 @@ def test_nothing_goes_out_before_it_is_due(services, twilio_standin):
 
 
 def test_reminder_goes_out_in_spanish_with_the_plan_link_and_survives_a_restart(
-    tmp_path, any_database_url, twilio_standin, services
+    tmp_path, database_url, twilio_standin, services
 ):
     cid = new_contact(services, "es")
     with services.sessions() as session:
-        token = plans.create_link(session, cid, {"questions": [{"text": "¿Qué?"}], "priority_name": "x"}, "es", 60)
+        token = plan_links.create_link(session, cid, {"questions": [{"text": "¿Qué?"}], "priority_name": "x"}, "es", 60)
         schedule_meeting(session, services.settings, cid, MEETING.isoformat(), SAVED_AT)
     services.close()
-    restarted = build_services(make_settings(tmp_path, any_database_url, "http://127.0.0.1:9", twilio_standin.state.url))
+    restarted = build_services(make_settings(tmp_path, database_url, "http://127.0.0.1:9", twilio_standin.state.url))
     try:
         day_before = MEETING - timedelta(days=1)
         sent = run(restarted, day_before + timedelta(minutes=1))
@@ -136,11 +137,11 @@ def test_meeting_in_the_past_schedules_nothing(services):
 
 
 def test_retention_purges_contacts_and_their_data_after_the_period(services):
-    from api.models import Contact, PlanLink, utcnow
+    from api.core.models import Contact, PlanLink, utcnow
 
     cid = new_contact(services)
     with services.sessions() as session:
-        plans.create_link(session, cid, {"questions": [{"text": "Q?"}], "priority_name": "x"}, "en", 60)
+        plan_links.create_link(session, cid, {"questions": [{"text": "Q?"}], "priority_name": "x"}, "en", 60)
         schedule_meeting(session, services.settings, cid, MEETING.isoformat(), SAVED_AT)
     days = services.settings.RETENTION_DAYS
     run(services, utcnow() + timedelta(days=days - 1))

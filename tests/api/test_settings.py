@@ -12,8 +12,8 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
-from api.identity import PhoneCipher, contact_id
-from api.settings import SECRET_FIELDS, Settings, get_settings
+from api.core.identity import PhoneCipher, contact_id
+from api.core.settings import SECRET_FIELDS, Settings, get_settings
 
 PRODUCTION = {
     "ENVIRONMENT": "production",
@@ -86,14 +86,14 @@ def test_generated_secrets_differ_between_machines(tmp_path):
 
 
 def test_generation_is_logged_by_name_never_by_value(caplog):
-    with caplog.at_level(logging.WARNING, logger="api.settings"):
+    with caplog.at_level(logging.WARNING, logger="api.core.settings"):
         settings = Settings()
     logged = caplog.text
     for name in SECRET_FIELDS:
         assert name in logged
         assert getattr(settings, name) not in logged
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="api.settings"):
+    with caplog.at_level(logging.WARNING, logger="api.core.settings"):
         Settings()
     assert caplog.text == ""  # nothing new generated on the second start
 
@@ -129,7 +129,7 @@ def test_a_corrupt_secrets_file_is_reported(tmp_path):
 
 
 def test_production_with_every_secret_set(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="api.settings"):
+    with caplog.at_level(logging.WARNING, logger="api.core.settings"):
         settings = Settings(**PRODUCTION)
     assert settings.ENVIRONMENT == "production"
     assert settings.CONTACT_ID_SECRET == PRODUCTION["CONTACT_ID_SECRET"]
@@ -253,6 +253,6 @@ def test_get_settings_is_cached():
 
 def test_nothing_is_read_or_written_at_import(tmp_path):
     root = Path(__file__).resolve().parents[2]
-    code = "import api.settings, api.identity, api.sms, api.consent"
+    code = "import api.core.settings, api.core.identity, api.sms.segments, api.sms.consent"
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)}, check=True)
     assert list(tmp_path.iterdir()) == []

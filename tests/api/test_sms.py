@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from api.sms import (
+from api.sms.segments import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     is_gsm7,

@@ -13,9 +13,9 @@ from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.settings import Settings
-from api.sms import segment_count
-from api.sms_console import (
+from api.core.settings import Settings
+from api.sms.segments import segment_count
+from devtools.sms_console import (
     Console,
     ConsoleError,
     Terminal,
@@ -25,8 +25,8 @@ from api.sms_console import (
     run,
     webhook_url,
 )
-from api.twilio_rest import TwilioMessenger
-from api.twilio_standin import create_standin_app, serve_in_thread
+from api.sms.twilio_rest import TwilioMessenger
+from devtools.twilio_standin import create_standin_app, serve_in_thread
 from tests.api.conftest import twilio_settings
 
 ACCOUNT_SID = "AC" + secrets.token_hex(16)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, select, update
 
-from api import plans
-from api.models import Base, Contact, OutboundMessage, PlanLink, StatusEvent, utcnow
+from api.plans import links as plan_links
+from api.core.models import Base, Contact, OutboundMessage, PlanLink, StatusEvent, utcnow
 from api.prestart import upgrade
 from tests.api.conftest import PARENT, post_signed, table_rows, text_the_bot
 
@@ -84,7 +84,7 @@ def make_link(client, days=60) -> str:
     services = client.app.state.services
     with services.sessions() as session:
         contact_id = session.scalars(select(Contact.id)).first()
-        return plans.create_link(session, contact_id, plans.clean_plan(PLAN), "es", days)
+        return plan_links.create_link(session, contact_id, plan_links.clean_plan(PLAN), "es", days)
 
 
 def test_plan_page_is_served_in_the_plans_language_privately(client):
@@ -139,12 +139,12 @@ def test_readyz_says_not_ready_without_rasa(tmp_path, database_url, twilio_stand
     assert response.status_code == 503 and response.json()["checks"]["rasa"] is False
 
 
-def test_migrations_build_exactly_the_models_schema(any_database_url):
+def test_migrations_build_exactly_the_models_schema(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    upgrade(any_database_url)  # a second upgrade is a no-op
-    engine = create_engine(any_database_url)
+    upgrade(database_url)  # a second upgrade is a no-op
+    engine = create_engine(database_url)
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -1,4 +1,4 @@
-"""The Twilio stand-in, driven by the api's real sender (api.twilio_rest.TwilioMessenger and
+"""The Twilio stand-in, driven by the api's real sender (api.sms.twilio_rest.TwilioMessenger and
 the real twilio client) over HTTP on 127.0.0.1, with a tiny receiver for status callbacks."""
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from fastapi import FastAPI, Request
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-import api.settings
-import api.twilio_standin as standin_module
-from api.settings import Settings
-from api.sms import segment_count
-from api.twilio_rest import RebasedHttpClient, SendFailed, TwilioMessenger
-from api.twilio_standin import create_standin_app, serve_in_thread
+import api.core.settings
+import devtools.twilio_standin as standin_module
+from api.core.settings import Settings
+from api.sms.segments import segment_count
+from api.sms.twilio_rest import RebasedHttpClient, SendFailed, TwilioMessenger
+from devtools.twilio_standin import create_standin_app, serve_in_thread
 from tests.api.conftest import twilio_settings
 
 ACCOUNT_SID = "AC" + secrets.token_hex(16)
@@ -280,13 +280,13 @@ def test_no_callbacks_and_no_progress_when_delivery_is_off(receiver):
 
 
 def test_an_unreachable_callback_is_logged_without_the_phone_number(tmp_path, standin_url, state, caplog):
-    caplog.set_level(logging.INFO, logger="api.twilio_standin")
+    caplog.set_level(logging.INFO, logger="devtools.twilio_standin")
     closed = serve_nothing()
     messenger = TwilioMessenger(make_settings(tmp_path, standin_url, closed))
     sent = messenger.send(PARENT, "the receiver is down")
     assert wait_for(lambda: state.messages()[-1]["status"] == "delivered")
     assert wait_for(lambda: len([r for r in caplog.records if "not delivered" in r.getMessage()]) == 2)
-    lines = [r.getMessage() for r in caplog.records if r.name == "api.twilio_standin"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "devtools.twilio_standin"]
     assert any(sent.sid in line for line in lines)
     assert not [line for line in lines if "5550142" in line]
 
@@ -330,7 +330,7 @@ def test_a_plus_lost_in_an_unencoded_query_still_matches(messenger, standin_url)
 
 def test_the_cli_serves_with_the_api_settings(tmp_path, monkeypatch):
     local = make_settings(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2")
-    monkeypatch.setattr(api.settings, "get_settings", lambda: local)
+    monkeypatch.setattr(api.core.settings, "get_settings", lambda: local)
     served = {}
     monkeypatch.setattr(standin_module.uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
     standin_module.main(["--port", "8123", "--no-callbacks"])
@@ -343,7 +343,7 @@ def test_the_cli_serves_with_the_api_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def restore_logging():
-    names = ("uvicorn", "uvicorn.error", "uvicorn.access", "api.twilio_standin")
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access", "devtools.twilio_standin")
     saved = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate,
                     logging.getLogger(name).level) for name in names}
     yield
@@ -366,7 +366,7 @@ def test_the_cli_log_redacts_numbers_and_leaves_out_polls(restore_logging):
     access.info(line, "127.0.0.1:5000", "GET", "/_standin/messages?to=%2B13235550142&after=0", "1.1", 200)
     access.info(line, "127.0.0.1:5001", "GET", "/_standin/messages?to=%2B13235550142&after=x", "1.1", 422)
     access.info(line, "127.0.0.1:5002", "POST", f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json", "1.1", 201)
-    logging.getLogger("api.twilio_standin").info("accepted SM1 to %s", PARENT)
+    logging.getLogger("devtools.twilio_standin").info("accepted SM1 to %s", PARENT)
     lines = out.getvalue()
     assert "127.0.0.1:5000" not in lines  # a successful poll: twice a second, left out
     assert '127.0.0.1:5001 - "GET /_standin/messages?to=[phone]&after=x HTTP/1.1" 422' in lines

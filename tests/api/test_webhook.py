@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from twilio.request_validator import RequestValidator
 
-from api.identity import contact_id
-from api.models import Contact, InboundMessage, OutboundMessage, ScheduledMessage
-from api.sms import segment_count
+from api.core.identity import contact_id
+from api.core.models import Contact, InboundMessage, OutboundMessage, ScheduledMessage
+from api.sms.segments import segment_count
 from tests.api.conftest import (
     AUTH_TOKEN,
     PARENT,
@@ -363,7 +363,7 @@ def test_a_meeting_saved_after_the_plan_shows_on_its_page(client, rasa_peer):
     assert "Tuesday, May 5, 3:30 PM" in page
 
 
-def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, any_database_url, rasa_peer, twilio_standin):
+def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, database_url, rasa_peer, twilio_standin):
     """Twilio retrying while the first delivery is still running: the database's unique
     constraint, not process memory, decides (SQLite and PostgreSQL)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -374,7 +374,7 @@ def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, any_databa
     from tests.api.conftest import make_settings, serve
 
     rasa_peer.delay_seconds = 0.5
-    settings = make_settings(tmp_path, any_database_url, rasa_peer.url, twilio_standin.state.url)
+    settings = make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url)
     params = inbound_params("hello")
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(SMS, params)}
     with serve(create_app(settings, run_scheduler=False)) as url:
@@ -391,7 +391,7 @@ def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, any_databa
 def test_a_database_error_never_logs_the_rows_values(database_url):
     from sqlalchemy.exc import IntegrityError
 
-    from api.db import make_engine, make_session_factory
+    from api.core.db import make_engine, make_session_factory
 
     sessions = make_session_factory(make_engine(database_url))
     with sessions() as session:

@@ -7,8 +7,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels import MetadataCollectingOutputChannel, SmsRestInput
-from bot.nlg import CatalogNLG
+from bot.rasa.channels import MetadataCollectingOutputChannel, SmsRestInput
+from bot.rasa.nlg import CatalogNLG
 
 DOMAIN_FILE = "domain.yml"
 

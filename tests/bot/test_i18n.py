@@ -7,7 +7,7 @@ from babel.messages.pofile import write_po
 
 from bot import i18n
 from bot.i18n import compile as i18n_compile
-from bot.nlg import translate_response
+from bot.rasa.nlg import translate_response
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_english_is_the_source(locales):
 
 def test_nlg_translates_text_and_button_titles(monkeypatch, locales):
     monkeypatch.setattr(i18n, "LOCALES_DIR", locales)
-    monkeypatch.setattr("bot.nlg.translate", lambda msgid, lang: i18n.translate(msgid, lang, locales))
+    monkeypatch.setattr("bot.rasa.nlg.translate", lambda msgid, lang: i18n.translate(msgid, lang, locales))
     response = {"text": "Hello {name}", "buttons": [{"title": "Skip", "payload": "/skip"}]}
     out = translate_response(response, "es")
     assert out == {"text": "Hola {name}", "buttons": [{"title": "Omitir", "payload": "/skip"}]}

@@ -38,7 +38,7 @@ def test_long_input_is_fine():
 
 
 def test_entities_are_read_in_both_languages_for_short_replies():
-    from bot.nlu.components import entities_in
+    from bot.rasa.components import entities_in
 
     # "tercero" is also "the third one" (a pillar): the form's open question decides
     assert ("grade", "3") in {(e["entity"], e["value"]) for e in entities_in("tercero")}
@@ -54,6 +54,6 @@ def test_entities_are_read_in_both_languages_for_short_replies():
      ([{"entity": "detected_language", "value": "es"}], None), ([], None)],
 )
 def test_an_unsure_classifier_is_rescued_by_rule_based_entities(entities, intent):
-    from bot.nlu.components import rescued_intent
+    from bot.rasa.components import rescued_intent
 
     assert rescued_intent(entities) == intent

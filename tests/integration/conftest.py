@@ -1,10 +1,10 @@
-"""Integration fixtures: the real stack (bot/devstack.py), once per test session."""
+"""Integration fixtures: the real stack (devtools/devstack.py), once per test session."""
 from __future__ import annotations
 
 import uuid
 import pytest
 
-from bot.devstack import Stack
+from devtools.devstack import Stack
 
 
 @pytest.fixture(scope="session")

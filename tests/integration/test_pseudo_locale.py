@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from bot.devstack import Stack
+from devtools.devstack import Stack
 from bot.i18n import LOCALES_DIR
 from bot.i18n.extract import collect_messages
 from bot.i18n.pseudo import CLOSE, OPEN, PSEUDO_LANGUAGE, write_pseudo_catalog

@@ -1,7 +1,7 @@
 """Whole journeys over the REST channel against the real Rasa server and action server."""
 from __future__ import annotations
 
-from bot.devstack import buttons, texts
+from devtools.devstack import buttons, texts
 from bot.events import read_events
 
 

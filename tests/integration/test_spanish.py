@@ -2,7 +2,7 @@
 parent who switches language midway keeps their progress."""
 from __future__ import annotations
 
-from bot.devstack import buttons, texts
+from devtools.devstack import buttons, texts
 from bot.nlu.language import language_scores
 
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.devstack import Stack
+from devtools.devstack import Stack
 from tests.api.conftest import PUBLIC_BASE_URL, make_settings, serve
 
 
@@ -20,7 +20,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def standin():
-    from api.twilio_standin import create_standin_app
+    from devtools.twilio_standin import create_standin_app
     from tests.api.conftest import ACCOUNT_SID, AUTH_TOKEN
 
     app = create_standin_app(ACCOUNT_SID, AUTH_TOKEN, deliver_callbacks=False)

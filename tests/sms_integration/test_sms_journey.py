@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from api.models import ScheduledMessage, utcnow
-from api.sms import segment_count
+from api.core.models import ScheduledMessage, utcnow
+from api.sms.segments import segment_count
 from tests.api.conftest import inbound_params, post_signed, standin_messages, table_rows, twiml_messages
 
 SMS = "/webhooks/twilio/sms"

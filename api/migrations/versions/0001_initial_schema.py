@@ -6,7 +6,7 @@ Create Date: 2026-11-23 15:11:18.430998
 """
 from alembic import op
 import sqlalchemy as sa
-import api.models
+import api.core.models
 
 
 revision = '0001'
@@ -22,10 +22,10 @@ def upgrade() -> None:
     sa.Column('address_encrypted', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=True),
     sa.Column('opted_out', sa.Boolean(), nullable=False),
-    sa.Column('opted_out_at', api.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('notice_sent_at', api.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', api.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opted_out_at', api.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notice_sent_at', api.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('status_events',
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('message_sid', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error_code', sa.String(length=16), nullable=True),
-    sa.Column('received_at', api.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_sid', 'status', name='uq_status_event')
     )
@@ -47,9 +47,9 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', api.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('received_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('answered_at', api.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', api.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', api.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_sid')
@@ -67,8 +67,8 @@ def upgrade() -> None:
     sa.Column('twilio_sid', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error_code', sa.String(length=16), nullable=True),
-    sa.Column('created_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', api.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('twilio_sid')
@@ -81,8 +81,8 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.String(length=64), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('plan', sa.JSON(), nullable=False),
-    sa.Column('created_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', api.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('token')
     )
@@ -94,13 +94,13 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('dedupe_key', sa.String(length=96), nullable=False),
-    sa.Column('due_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('not_after', api.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('not_after', api.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.String(length=32), nullable=True),
-    sa.Column('created_at', api.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', api.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', api.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', api.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('contact_id', 'dedupe_key', name='uq_scheduled_dedupe')

@@ -12,15 +12,15 @@ from typing import Awaitable, Callable, List, Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import plans
-from api.db import in_thread
-from api.i18n import text
-from api.identity import PhoneCipher
-from api.models import Contact, ScheduledMessage, utcnow
-from api.outbound import Messenger, send_rest
-from api.reminders import FOLLOWUP_KINDS, REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
-from api.retention import purge
-from api.settings import Settings
+from api.plans import links as plan_links
+from api.core.db import in_thread
+from api.core.i18n import text
+from api.core.identity import PhoneCipher
+from api.core.models import Contact, ScheduledMessage, utcnow
+from api.sms.delivery import Messenger, send_rest
+from api.outbound.reminders import FOLLOWUP_KINDS, REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
+from api.retention.purge import purge
+from api.core.settings import Settings
 from bot.meeting_time import format_meeting_time, read_meeting_time
 
 logger = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ class Scheduler:
             session.commit()
             if not claimed:
                 return 0
-            token = plans.latest_token(session, row.contact_id, now)
-            link = plans.plan_url(self.settings.PUBLIC_BASE_URL, token) if token else None
+            token = plan_links.latest_token(session, row.contact_id, now)
+            link = plan_links.plan_url(self.settings.PUBLIC_BASE_URL, token) if token else None
             body = compose(row.kind, datetime.fromisoformat(row.params["meeting_at"]), contact.language, link)
             contact_id, kind = row.contact_id, row.kind
         delivered = send_rest(self.sessions, self.messenger, self.cipher, contact_id, kind, [body])

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.contacts import address_of, is_opted_out, opt_out
-from api.identity import PhoneCipher
-from api.models import OutboundMessage, StatusEvent, utcnow
-from api.sms import segment_count
-from api.twilio_rest import SendFailed, Sent
+from api.core.contacts import address_of, is_opted_out, opt_out
+from api.core.identity import PhoneCipher
+from api.core.models import OutboundMessage, StatusEvent, utcnow
+from api.sms.segments import segment_count
+from api.sms.twilio_rest import SendFailed, Sent
 
 logger = logging.getLogger(__name__)
 

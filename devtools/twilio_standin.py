@@ -16,7 +16,7 @@ Helpers for tests and the SMS console (not Twilio's):
     DELETE /_standin/messages                        forget them
     POST   /_standin/opted-out   {"to": "+1..."}     the number "replied STOP" (21610)
 
-Run it: python -m api.twilio_standin [--host 127.0.0.1] [--port 8099]
+Run it: python -m devtools.twilio_standin [--host 127.0.0.1] [--port 8099]
         [--callback-delay 0.2] [--no-callbacks]
 In tests: `with serve_in_thread(create_standin_app(sid, token)) as url: ...`
 """
@@ -46,11 +46,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from twilio.request_validator import RequestValidator
 
-from api.identity import RedactPhoneNumbers, mask
-from api.sms import segment_count
+from api.core.identity import RedactPhoneNumbers, mask
+from api.sms.segments import segment_count
 
 # Named, not __name__: under `python -m` this module is "__main__".
-LOGGER_NAME = "api.twilio_standin"
+LOGGER_NAME = "devtools.twilio_standin"
 logger = logging.getLogger(LOGGER_NAME)
 
 API_VERSION = "2010-04-01"
@@ -60,7 +60,7 @@ CALLBACK_TIMEOUT_SECONDS = 2.0
 # The order Twilio reports a delivered SMS in.
 DELIVERY_STATUSES = ("sent", "delivered")
 
-# Stricter than api.identity.normalize_address on purpose: Twilio is sent what the api
+# Stricter than api.core.identity.normalize_address on purpose: Twilio is sent what the api
 # normalized, so anything but bare E.164 here is a bug in the api worth seeing.
 _ADDRESS = re.compile(r"(?:whatsapp:)?\+[1-9]\d{6,14}")
 
@@ -408,11 +408,11 @@ def _log_config() -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Runs the stand-in with the account sid and auth token of api.settings, so that it
+    """Runs the stand-in with the account sid and auth token of api.core.settings, so that it
     accepts what the api (same settings, same var/local_secrets.json) sends it."""
-    from api.settings import get_settings
+    from api.core.settings import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m api.twilio_standin", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.twilio_standin", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--callback-delay", type=float, default=0.2, help="seconds before each status callback")

@@ -7,8 +7,8 @@ sent last, exactly as if the parent had tapped it. Everything else goes to NLU a
 Each message also carries `metadata` with the conversation's language and, on a plan or
 a saved meeting, the plan or meeting as data: the api builds the printable page and the
 reminders from it.
-Configured in credentials.yml as `bot.channels.MenuRestInput` (name "rest", the web chat)
-and `bot.channels.SmsRestInput` (name "sms": the api's SMS path, so responses can have
+Configured in credentials.yml as `bot.rasa.channels.MenuRestInput` (name "rest", the web chat)
+and `bot.rasa.channels.SmsRestInput` (name "sms": the api's SMS path, so responses can have
 shorter `channel: sms` variations).
 """
 from __future__ import annotations

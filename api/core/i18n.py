@@ -10,7 +10,7 @@ import yaml
 
 from bot.i18n import normalize_language, supported_languages, translate
 
-TEXTS_FILE = Path(__file__).with_name("texts.yml")
+TEXTS_FILE = Path(__file__).resolve().parents[1] / "texts.yml"
 
 
 @lru_cache(maxsize=1)

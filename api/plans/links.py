@@ -8,8 +8,8 @@ from typing import Any, Dict, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.consent import fold
-from api.models import PlanLink, utcnow
+from api.sms.consent import fold
+from api.core.models import PlanLink, utcnow
 
 # A whole message asking for the plan's questions by text (for phones that can't open links).
 LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api.db import in_thread
+from api.core.db import in_thread
 from api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])

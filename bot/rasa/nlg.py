@@ -1,6 +1,6 @@
 """Custom NLG: renders each domain response in the conversation's language.
 
-Loaded by Rasa from endpoints.yml (`nlg: type: bot.nlg.CatalogNLG`). It picks a
+Loaded by Rasa from endpoints.yml (`nlg: type: bot.rasa.nlg.CatalogNLG`). It picks a
 response variation like Rasa's templated NLG, translates the text and the button
 titles through bot.i18n (English source -> catalog of the `language` slot, or of a
 `language` the action passes, with a logged English fallback for a missing string),

@@ -8,9 +8,9 @@ URL while it posts to --api.
 
 Replies come two ways, and both are shown: the TwiML answer to the webhook, and messages
 the api sends later through Twilio's REST API (slow replies, reminders), which in
-development land in the Twilio stand-in (api/twilio_standin.py) and are polled from it.
+development land in the Twilio stand-in (devtools/twilio_standin.py) and are polled from it.
 
-    python -m api.sms_console [--api http://127.0.0.1:8000] [--standin http://127.0.0.1:8099]
+    python -m devtools.sms_console [--api http://127.0.0.1:8000] [--standin http://127.0.0.1:8099]
                               [--from +13235550100]
 """
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Callable, Dict, List, Optional, Set, TextIO, Tuple
 import httpx
 from twilio.request_validator import RequestValidator
 
-from api.identity import WHATSAPP_PREFIX, mask, normalize_address
-from api.settings import Settings, get_settings
-from api.sms import segment_count
+from api.core.identity import WHATSAPP_PREFIX, mask, normalize_address
+from api.core.settings import Settings, get_settings
+from api.sms.segments import segment_count
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
 API_VERSION = "2010-04-01"
@@ -342,7 +342,7 @@ def _send(console: Console, terminal: Terminal, text: str) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.sms_console", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.sms_console", description=__doc__.split("\n")[0])
     parser.add_argument("--api", default=DEFAULT_API, help="where the api listens")
     parser.add_argument("--standin", default=DEFAULT_STANDIN, help="the Twilio stand-in, for later messages")
     parser.add_argument("--from", dest="from_", default=DEFAULT_FROM, help="the phone's number (E.164)")

@@ -1,8 +1,8 @@
 """The printable plan page (GET /plan/{token}): HTML rendering only, no I/O at import time.
 
 The plan dict comes from the bot with its texts already in the parent's language; every
-value in it is untrusted text, so the templates (api/templates/) autoescape everything.
-The page's own labels come from api/texts.yml (group `plan_page`) through api.i18n.
+value in it is untrusted text, so the templates (api/plans/templates/) autoescape everything.
+The page's own labels come from api/texts.yml (group `plan_page`) through api.core.i18n.
 
 The page is one self-contained HTML document: inline CSS, no fonts, images or other
 external resources, and one tiny inline script (the Print button's onclick).
@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from api.i18n import text
-from api.plans import clean_plan
+from api.core.i18n import text
+from api.plans.links import clean_plan
 from bot.i18n import normalize_language
 from bot.meeting_time import format_long_date, format_meeting_time, read_meeting_time
 
@@ -79,7 +79,7 @@ def format_expiry(expires_at: datetime, language: str) -> str:
 
 
 def render_plan_page(plan: Dict[str, Any], language: str, expires_at: datetime) -> str:
-    """The full HTML5 document for one plan (read through api.plans.clean_plan, like
+    """The full HTML5 document for one plan (read through api.plans.links.clean_plan, like
     every stored plan), labels in `language`."""
     lang = normalize_language(language)
     plan = clean_plan(plan) or {"questions": [], "look_for": []}

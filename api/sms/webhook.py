@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api import outbound
-from api.db import in_thread
+from api.sms import delivery
+from api.core.db import in_thread
 from api.deps import ServicesDep
-from api.turns import BadInbound, parse_inbound
+from api.sms.gateway import BadInbound, parse_inbound
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/twilio", tags=["twilio"])
@@ -79,7 +79,7 @@ async def delivery_status(form: SignedForm, services: ServicesDep) -> Response:
 
     def record() -> bool:
         with services.sessions() as session:
-            return outbound.record_status(session, sid, message_status, error_code)
+            return delivery.record_status(session, sid, message_status, error_code)
 
     await in_thread(record)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from typing import Dict
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from api.models import Contact, InboundMessage, OutboundMessage, PlanLink, ScheduledMessage, StatusEvent
+from api.core.models import Contact, InboundMessage, OutboundMessage, PlanLink, ScheduledMessage, StatusEvent
 
 EXPIRED_LINK_GRACE = timedelta(days=7)
 FINISHED = ("sent", "skipped", "cancelled", "failed")

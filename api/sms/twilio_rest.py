@@ -1,7 +1,7 @@
 """Outbound messages through Twilio's REST API, with the real twilio client.
 
 TWILIO_API_BASE_URL points the client somewhere other than https://*.twilio.com (the local
-stand-in, api/twilio_standin.py, in development and tests): the client still builds,
+stand-in, devtools/twilio_standin.py, in development and tests): the client still builds,
 signs and parses every request itself; only the host changes.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from api.settings import Settings
+from api.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 10.0

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.identity import PhoneCipher, channel_of, contact_id, normalize_address
-from api.models import Contact, ScheduledMessage, utcnow
+from api.core.identity import PhoneCipher, channel_of, contact_id, normalize_address
+from api.core.models import Contact, ScheduledMessage, utcnow
 
 
 @dataclass(frozen=True)

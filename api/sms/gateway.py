@@ -21,17 +21,19 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import consent, contacts, plans
-from api.contacts import ContactView
-from api.db import in_thread
-from api.i18n import text, text_or_bilingual
-from api.identity import PhoneCipher, contact_id, normalize_address
-from api.models import InboundMessage, utcnow
-from api.outbound import Messenger, record_twiml, send_rest
-from api.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from api.scheduler import schedule_meeting
-from api.settings import Settings
-from api.sms import shape_reply
+from api.core import contacts
+from api.plans import links as plan_links
+from api.sms import consent
+from api.core.contacts import ContactView
+from api.core.db import in_thread
+from api.core.i18n import text, text_or_bilingual
+from api.core.identity import PhoneCipher, contact_id, normalize_address
+from api.core.models import InboundMessage, utcnow
+from api.sms.delivery import Messenger, record_twiml, send_rest
+from api.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from api.outbound.scheduler import schedule_meeting
+from api.core.settings import Settings
+from api.sms.segments import shape_reply
 from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class SmsGateway:
             return Reply(self._in_language(contact, None, "sms.how_to_stop"), "help")
         if not body.strip():  # a photo or a sticker with no words: nothing for the bot to read
             return Reply(self._in_language(contact, None, "sms.text_only"), "help")
-        if plans.is_list_request(body):
+        if plan_links.is_list_request(body):
             parts = await in_thread(self._plan_by_text, contact)
             return Reply(parts, "plan_list") if parts else None  # no plan yet: the bot answers
         return None  # opt-in words from a subscribed contact are ordinary answers ("yes")
@@ -193,25 +195,25 @@ class SmsGateway:
                 outgoing.append({"text": self._notice(session, contact.id, language)})
             for message in messages:
                 body = message.text
-                plan = plans.clean_plan(message.metadata.get("plan"))
+                plan = plan_links.clean_plan(message.metadata.get("plan"))
                 if plan is not None:
                     body = self._plan_summary(session, contact.id, plan, language)
                 meeting = message.metadata.get("meeting")
                 if isinstance(meeting, dict) and meeting.get("starts_at"):
                     schedule_meeting(session, self.settings, contact.id, str(meeting["starts_at"]), utcnow())
-                    plans.set_meeting_time(session, contact.id, str(meeting["starts_at"]))
+                    plan_links.set_meeting_time(session, contact.id, str(meeting["starts_at"]))
                 outgoing.append({"text": body, "buttons": message.buttons})
         return shape_reply(outgoing, max_segments(contact))
 
     def _plan_by_text(self, contact: ContactView) -> List[str]:
         """The newest plan's questions as text messages, for a phone that can't open the link."""
         with self.sessions() as session:
-            plan = plans.latest_plan(session, contact.id)
+            plan = plan_links.latest_plan(session, contact.id)
         if plan is None:
             return []
         language = supported_language(plan.get("language")) or contact.language
         header = text("sms.plan_list", language, priority_name=plan["priority_name"])
-        return shape_reply([{"text": f"{header}\n{plans.question_lines(plan)}"}], max_segments(contact))
+        return shape_reply([{"text": f"{header}\n{plan_links.question_lines(plan)}"}], max_segments(contact))
 
     def _apology(self, contact: ContactView) -> List[str]:
         outgoing = []
@@ -228,9 +230,9 @@ class SmsGateway:
 
     def _plan_summary(self, session: Session, contact_id: str, plan: Dict[str, Any], language: Optional[str]) -> str:
         language = supported_language(plan.get("language")) or language or "en"
-        token = plans.create_link(session, contact_id, plan, language, self.settings.PLAN_LINK_DAYS)
+        token = plan_links.create_link(session, contact_id, plan, language, self.settings.PLAN_LINK_DAYS)
         return text("sms.plan_summary", language, count=len(plan["questions"]), priority_name=plan["priority_name"],
-                    link=plans.plan_url(self.settings.PUBLIC_BASE_URL, token))
+                    link=plan_links.plan_url(self.settings.PUBLIC_BASE_URL, token))
 
     # --- storage -----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.identity import MIN_SECRET_BYTES, PhoneCipher, normalize_address
+from api.core.identity import MIN_SECRET_BYTES, PhoneCipher, normalize_address
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api import plans
-from api.db import in_thread
+from api.plans import links as plan_links
+from api.core.db import in_thread
 from api.deps import ServicesDep
-from api.models import utcnow
-from api.plan_page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
+from api.core.models import utcnow
+from api.plans.page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
 from bot.i18n import supported_language
 
 router = APIRouter(tags=["plan"])
@@ -29,7 +29,7 @@ def browser_language(request: Request) -> str:
 async def plan_page(token: str, request: Request, services: ServicesDep) -> HTMLResponse:
     def load():
         with services.sessions() as session:
-            link = plans.find(session, token)
+            link = plan_links.find(session, token)
             return None if link is None else (link.plan, link.language, link.expires_at)
 
     found = await in_thread(load)

@@ -11,8 +11,9 @@ let the bot answer "help" in context after the required help reply.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Dict, Optional, Tuple
+
+from bot.text import without_accents
 
 OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
 
@@ -80,9 +81,7 @@ _STOP_REQUEST = re.compile("|".join(f"(?:{pattern})" for pattern in _STOP_REQUES
 
 def fold(text: str) -> str:
     """Lower case, accents removed, spaces collapsed: how keywords and requests are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(without_accents.casefold().split())
+    return " ".join(without_accents(text).casefold().split())
 
 
 def canonical_keyword(text: Optional[str]) -> Optional[str]:

@@ -1,0 +1,11 @@
+"""Every router of the api, collected in one place: one per door and feature."""
+from fastapi import APIRouter
+
+from api import health
+from api.plans import routes as plans
+from api.sms import webhook as sms
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(sms.router)
+api_router.include_router(plans.router)
