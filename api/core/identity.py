@@ -66,6 +66,13 @@ def channel_of(address: str) -> str:
     return "whatsapp" if normalize_address(address).startswith(WHATSAPP_PREFIX) else "sms"
 
 
+def log_id(contact: str) -> str:
+    """What a log line may say about a contact: a short one-way hash of its id. The id
+    itself is Rasa's sender id (anyone holding it could talk to Rasa as that parent), so
+    it never appears in a log; the hash still lets an operator follow one conversation."""
+    return "h_" + hashlib.sha256(contact.encode("utf-8")).hexdigest()[:10]
+
+
 def contact_id(address: str, secret: bytes) -> str:
     """The pseudonym Rasa and the database use for a contact: "c_" + 32 hex characters of
     HMAC-SHA256(secret, canonical address). Stable for an address and secret, not

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.core.contacts import address_of, is_opted_out, opt_out
-from api.core.identity import PhoneCipher
+from api.core.identity import PhoneCipher, log_id
 from api.core.models import OutboundMessage, StatusEvent, utcnow
 from api.sms.segments import segment_count
 from api.sms.twilio_rest import SendFailed, Sent
@@ -49,7 +49,7 @@ def send_rest(
         try:
             result = messenger.send(to, part)
         except SendFailed as error:
-            logger.warning("Could not send a %s message to %s: Twilio code %s", kind, contact_id, error.code)
+            logger.warning("Could not send a %s message to %s: Twilio code %s", kind, log_id(contact_id), error.code)
             with sessions() as session:
                 session.add(OutboundMessage(contact_id=contact_id, kind=kind, via="rest", segments=segment_count(part),
                                             status="failed", error_code=str(error.code) if error.code else None))

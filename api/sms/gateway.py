@@ -15,7 +15,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,8 @@ from api.sms import consent
 from api.core.contacts import ContactView
 from api.core.db import in_thread
 from api.core.i18n import text, text_or_bilingual
-from api.core.identity import PhoneCipher, contact_id, normalize_address
+from api.core.identity import PhoneCipher, contact_id, log_id
+from api.sms.inbound import Inbound
 from api.core.models import InboundMessage, utcnow
 from api.sms.delivery import Messenger, record_twiml, send_rest
 from api.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
@@ -41,30 +42,6 @@ SMS_MAX_SEGMENTS = 3
 # WhatsApp has no segments; Twilio takes up to 1,600 characters per message.
 WHATSAPP_MAX_SEGMENTS = 10
 MAX_RETRY_DELAY = timedelta(minutes=30)
-
-
-class BadInbound(ValueError):
-    """A signed request without the fields of an inbound message."""
-
-
-@dataclass(frozen=True)
-class Inbound:
-    message_sid: str
-    address: str
-    body: str
-
-
-def parse_inbound(form: Mapping[str, str]) -> Inbound:
-    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
-    if not sid or len(sid) > 64:
-        raise BadInbound("MessageSid is missing")
-    try:
-        address = normalize_address(form.get("From") or "")
-    except ValueError:
-        raise BadInbound("From is not a phone number") from None
-    if "Body" not in form:
-        raise BadInbound("Body is missing")
-    return Inbound(sid, address, form["Body"])
 
 
 def max_segments(contact: ContactView) -> int:
@@ -112,7 +89,7 @@ class SmsGateway:
         if keyword == consent.OPT_OUT:
             language = contact.language or word_language
             cancelled = await in_thread(self._with_session, contacts.opt_out, contact.id, language)
-            logger.info("Contact %s opted out; %d scheduled messages cancelled.", contact.id, cancelled)
+            logger.info("Contact %s opted out; %d scheduled messages cancelled.", log_id(contact.id), cancelled)
             return Reply(self._in_language(contact, word_language, "sms.opted_out"), "consent")
         if keyword == consent.HELP:
             return Reply(self._in_language(contact, word_language, "sms.help"), "help")
@@ -146,7 +123,7 @@ class SmsGateway:
         try:
             return await self._turn(contact, inbound_id, body)
         except Exception:  # noqa: BLE001 - the parent gets an answer and the message is kept
-            logger.exception("A turn for %s failed; the message is kept for a retry.", contact.id)
+            logger.exception("A turn for %s failed; the message is kept for a retry.", log_id(contact.id))
             await in_thread(self._postpone, [inbound_id])
             return Reply(await in_thread(self._apology, contact), "apology")
 
@@ -162,7 +139,7 @@ class SmsGateway:
             try:
                 messages = await self.rasa.send(contact.id, row_body)
             except RasaUnavailable as error:
-                logger.warning("Rasa unavailable (%s); a message from %s is kept for a retry.", error, contact.id)
+                logger.warning("Rasa unavailable (%s); a message from %s is kept for a retry.", error, log_id(contact.id))
                 await in_thread(self._postpone, [i for i, _ in queue[position:]])
                 if parts:
                     return Reply(parts, "reply")
@@ -304,7 +281,7 @@ class SmsGateway:
             for row in session.scalars(select(InboundMessage).where(InboundMessage.id.in_(inbound_ids))):
                 if row.attempts >= self.settings.TURN_MAX_ATTEMPTS:
                     row.status = "failed"
-                    logger.error("Gave up on a message from %s after %d attempts.", row.contact_id, row.attempts)
+                    logger.error("Gave up on a message from %s after %d attempts.", log_id(row.contact_id), row.attempts)
                     continue
                 delay = timedelta(seconds=self.settings.TURN_RETRY_BASE_SECONDS * 2 ** (row.attempts - 1))
                 row.status, row.next_attempt_at = "pending_retry", now + min(delay, MAX_RETRY_DELAY)

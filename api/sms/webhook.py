@@ -17,7 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from api.sms import delivery
 from api.core.db import in_thread
 from api.deps import ServicesDep
-from api.sms.gateway import BadInbound, parse_inbound
+from api.sms.inbound import BadInbound, parse_inbound
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/twilio", tags=["twilio"])
