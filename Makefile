@@ -15,14 +15,15 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup setup-api setup-test-system train run shell sms test test-unit test-api test-dialogue \
+.PHONY: help setup setup-api setup-test-system train run shell sms lint test test-unit test-api test-dialogue \
         test-integration test-sms validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
 	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
 	@echo "make sms           text the running api like a phone through Twilio would (after make run)"
-	@echo "make test          every test: unit, data validation, dialogue stories, integration, SMS"
+	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS"
+	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
 	@echo "make benchmarks    NLU cross-validation F1, reply latency, SMS segments per journey"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
@@ -47,6 +48,18 @@ shell: train setup-api
 sms: setup-api
 	@$(API_VENV)/bin/python -m devtools.sms_console
 
+# Every check runs (all findings at once); the target fails if any found something.
+# mypy runs in each environment on the code that runs there (pyproject.toml).
+lint: setup setup-api
+	@status=0; \
+	echo "==> ruff check (lint and import order)"; \
+	$(API_VENV)/bin/ruff check . || status=1; \
+	echo "==> mypy: api/ and the bot modules it imports (api environment, Python 3.11)"; \
+	$(API_VENV)/bin/mypy api || status=1; \
+	echo "==> mypy: bot/ and actions/ (bot environment, Python 3.10)"; \
+	$(PY) -m mypy --python-version 3.10 bot actions || status=1; \
+	exit $$status
+
 validate: setup
 	@echo "==> rasa data validate --fail-on-warnings"
 	@$(RASA) data validate --fail-on-warnings --quiet
@@ -70,7 +83,7 @@ test-sms: train setup-api
 	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"
 	@$(API_VENV)/bin/python -m pytest tests/sms_integration -q -p no:cacheprovider
 
-test: test-unit test-api validate test-dialogue test-integration test-sms
+test: lint test-unit test-api validate test-dialogue test-integration test-sms
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api
@@ -82,11 +95,13 @@ translations: setup
 	@$(PY) -m bot.i18n.extract
 	@$(PY) -m bot.i18n.compile
 
+# After installing a changed requirements/<env>.in or <env>-dev.in into that environment:
+# writes its runtime lock (what the image installs) and its dev lock (-r the runtime one).
 lock-bot:
-	@$(PY) -m pip freeze --exclude-editable > requirements/bot.lock && $(PY) -m pip check
+	@$(PY) -m pip check && $(PY) scripts/lib/split_lock.py requirements/bot
 
 lock-api:
-	@$(API_VENV)/bin/python -m pip freeze --exclude-editable > requirements/api.lock && $(API_VENV)/bin/python -m pip check
+	@$(API_VENV)/bin/python -m pip check && $(API_VENV)/bin/python scripts/lib/split_lock.py requirements/api
 
 clean:
 	rm -rf build results .pytest_cache

@@ -2,7 +2,7 @@
 the latest message, the child's profile and the current plan."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -34,28 +34,28 @@ def tr(tracker: Tracker, msgid: str) -> str:
     return translate(msgid, language(tracker))
 
 
-def latest_text(tracker: Tracker) -> Text:
+def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-def latest_intent(tracker: Tracker) -> Optional[Text]:
+def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
-def latest_entities(tracker: Tracker) -> List[Dict[str, Any]]:
+def latest_entities(tracker: Tracker) -> list[dict[str, Any]]:
     return list((tracker.latest_message or {}).get("entities") or [])
 
 
-def last_bot_response(tracker: Tracker) -> Optional[Text]:
+def last_bot_response(tracker: Tracker) -> str | None:
     """The domain response the bot sent last (Rasa keeps it in the event metadata)."""
     responses = previous_turn_responses(tracker)
     return responses[-1] if responses else None
 
 
-def previous_turn_responses(tracker: Tracker) -> List[Text]:
+def previous_turn_responses(tracker: Tracker) -> list[str]:
     """The domain responses of the bot's previous turn: what it said between the
     parent's previous message and the current one, in order."""
-    said: List[Text] = []
+    said: list[str | None] = []
     users_seen = 0
     for event in reversed(tracker.events):
         kind = event.get("event")
@@ -72,7 +72,7 @@ def profile(tracker: Tracker) -> Profile:
     return Profile(grade=tracker.get_slot("grade"), needs=tuple(tracker.get_slot("needs") or ()))
 
 
-def current_plan(tracker: Tracker, **pending: Any) -> Optional[Plan]:
+def current_plan(tracker: Tracker, **pending: Any) -> Plan | None:
     """The parent's plan, rebuilt from the slots (the planner is deterministic).
     `pending` holds slot values an action is about to set."""
 
@@ -91,7 +91,16 @@ def current_plan(tracker: Tracker, **pending: Any) -> Optional[Plan]:
     )
 
 
-def priority_name(tracker: Tracker, priority_id: Optional[str] = None) -> str:
+def rebuilt_plan(tracker: Tracker, **pending: Any) -> Plan:
+    """The plan again with `pending` page or dropped-item slots, for an action that has
+    just found there is a plan (only the priority and plan_ready slots decide that)."""
+    plan = current_plan(tracker, **pending)
+    if plan is None:
+        raise ValueError("no plan to rebuild: the priority or plan_ready slot is not set")
+    return plan
+
+
+def priority_name(tracker: Tracker, priority_id: str | None = None) -> str:
     priority_id = priority_id or tracker.get_slot("priority")
     return tr(tracker, guide().priority(priority_id).name) if priority_id else ""
 
@@ -120,18 +129,18 @@ def plan_lines(tracker: Tracker, plan: Plan) -> str:
     )
 
 
-def bullet_lines(texts: List[str]) -> str:
+def bullet_lines(texts: list[str]) -> str:
     return "\n".join(f"- {text}" for text in texts)
 
 
-def lookfor_texts(tracker: Tracker, priority_id: str) -> List[str]:
+def lookfor_texts(tracker: Tracker, priority_id: str) -> list[str]:
     """The priority's "What to look for" items for the child's grade band, translated."""
     grade = tracker.get_slot("grade")
     items = guide().priority(priority_id).look_for
     return [tr(tracker, i.text) for i in items if grade is None or band_matches(i.grade_band, grade)]
 
 
-def plan_data(tracker: Tracker, plan: Plan) -> Dict[str, Any]:
+def plan_data(tracker: Tracker, plan: Plan) -> dict[str, Any]:
     """The plan as data for other channels (the api's printable page): texts already in
     the parent's language, nothing about the child but what the plan itself says."""
     priority = guide().priority(plan.priority)

@@ -2,7 +2,7 @@
 language, safety, and the answer to anything not understood."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet, UserUtteranceReverted
@@ -22,7 +22,7 @@ PLAN_FORM_ORDER = ("pillar", "priority", "lookfors_seen", "grade", "needs", "sch
 KEPT_ON_RESTART = ("language", "handoff_requested", "safety_flag")
 
 
-def last_menu_message(events: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def last_menu_message(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The last bot message that offered buttons, as sent; None if the language has
     changed since (it would be in the wrong language now)."""
     for event in reversed(events):
@@ -44,7 +44,7 @@ def resend_last_menu(dispatcher: CollectingDispatcher, tracker: Tracker) -> None
         dispatcher.utter_message(response="utter_what_next")
 
 
-def slots_to_clear_going_back(requested_slot: Optional[str]) -> List[str]:
+def slots_to_clear_going_back(requested_slot: str | None) -> list[str]:
     """Going back from a question re-opens the one before it."""
     if requested_slot not in PLAN_FORM_ORDER:
         return []
@@ -56,17 +56,17 @@ def slots_to_clear_going_back(requested_slot: Optional[str]) -> List[str]:
     return ["pillar", "priority"] if previous == "pillar" else [previous]
 
 
-def language_requested(tracker: Tracker) -> Optional[str]:
+def language_requested(tracker: Tracker) -> str | None:
     return parsing.first_entity(common.latest_entities(tracker), "language") or extract.extract_language(
         common.latest_text(tracker), common.language(tracker)
     )
 
 
 class ActionHelp(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_help"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         previous = common.previous_turn_responses(tracker)
         # The same help text twice in a row helps no one: the second time, rephrase.
         dispatcher.utter_message(response=next_rephrase(previous) if "utter_help" in previous else "utter_help")
@@ -78,10 +78,10 @@ class ActionRephrase(Action):
     """Anything not understood: a rephrase prompt (never the same one twice in a row),
     then the current menu again, and the message is forgotten by the dialogue."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_rephrase"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response=next_rephrase(common.previous_turn_responses(tracker)))
         resend_last_menu(dispatcher, tracker)
         # Forgetting the message must not forget the language it was written in.
@@ -89,10 +89,10 @@ class ActionRephrase(Action):
 
 
 class ActionHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         record_event(
             "handoff_requested",
             tracker.sender_id,
@@ -108,10 +108,10 @@ class ActionHandoff(Action):
 class ActionCrisis(Action):
     """988 and 911 first, then the conversation is flagged for staff."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_crisis"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_crisis")
         record_event(
             "safety_flag",
@@ -122,17 +122,17 @@ class ActionCrisis(Action):
             reason="crisis_message",
         )
         dispatcher.utter_message(response="utter_crisis_resume")
-        events: List[EventType] = [SlotSet("safety_flag", True)]
+        events: list[EventType] = [SlotSet("safety_flag", True)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
 
 
 class ActionStop(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_stop")
         if tracker.active_loop_name:
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -140,10 +140,10 @@ class ActionStop(Action):
 
 
 class ActionStartOver(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_over"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_start_over")
         dispatcher.utter_message(response="utter_greet")
         kept = [SlotSet(name, tracker.get_slot(name)) for name in KEPT_ON_RESTART]
@@ -153,10 +153,10 @@ class ActionStartOver(Action):
 class ActionGoBack(Action):
     """In the plan form, re-asks the previous question; elsewhere shows the plan menu."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_go_back"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.active_loop_name == "plan_form":
             return [SlotSet(name, None) for name in slots_to_clear_going_back(tracker.get_slot("requested_slot"))]
         plan = common.current_plan(tracker)
@@ -170,10 +170,10 @@ class ActionGoBack(Action):
 class ActionGreet(Action):
     """Greets; before any language is known, first asks for one in both languages."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("language") is None:
             dispatcher.utter_message(response="utter_choose_language")
         else:
@@ -185,10 +185,10 @@ class ActionChangeLanguage(Action):
     """Switches language (remembered in the slot, which carries over sessions). Said in
     the new language; after the first-contact language question, the greeting follows."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_language"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         wanted = language_requested(tracker)
         if wanted not in supported_languages():
             dispatcher.utter_message(response="utter_language_unsupported")

@@ -2,7 +2,7 @@
 (step 8) and ask for a Strategic Plan workshop (step 10)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -15,17 +15,17 @@ from bot.events import record_event
 from bot.meeting_time import format_meeting_time, parse_meeting_time, read_meeting_time
 
 
-def meeting_when(tracker: Tracker) -> Optional[str]:
+def meeting_when(tracker: Tracker) -> str | None:
     """The saved meeting time, formatted for the parent's language."""
     when = read_meeting_time(tracker.get_slot("meeting_time"))
     return format_meeting_time(when, common.language(tracker)) if when else None
 
 
 class ActionMeetingMessage(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_meeting_message"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("priority"):
             dispatcher.utter_message(response="utter_no_plan_yet")
             return []
@@ -36,10 +36,12 @@ class ActionMeetingMessage(Action):
 
 
 class ValidateMeetingForm(BaseFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_meeting_form"
 
-    def validate_meeting_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_meeting_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         parsed = parse_meeting_time(str(value or ""), self.lang(tracker))
         if parsed.when is not None:
             return {"meeting_time": parsed.when.isoformat()}
@@ -55,10 +57,10 @@ class ValidateMeetingForm(BaseFormValidation):
 class ActionSaveMeeting(Action):
     """Confirms the meeting in the parent's words and records it (reminders use it)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_save_meeting"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         when = meeting_when(tracker)
         if when is None:
             return []
@@ -77,26 +79,28 @@ class ActionSaveMeeting(Action):
 
 
 class ActionInviteParents(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_invite_parents"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("priority"):
             dispatcher.utter_message(response="utter_no_plan_yet")
             return []
         when = meeting_when(tracker)
         response = "utter_invite_text" if when else "utter_invite_text_no_date"
-        dispatcher.utter_message(response=response, meeting_when=when or "", priority_name=common.priority_name(tracker))
+        dispatcher.utter_message(
+            response=response, meeting_when=when or "", priority_name=common.priority_name(tracker)
+        )
         return []
 
 
 class ActionRequestWorkshop(Action):
     """Step 10, recorded as a structured event for the parent center."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_workshop"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         school = tracker.get_slot("school")
         record_event(
             "workshop_requested",

@@ -1,7 +1,7 @@
 """The plan: build it, show it, add questions, remove one, change the topic."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,7 +15,7 @@ from bot import parsing
 from bot.planner import Plan
 
 
-def plan_message(tracker: Tracker, plan: Plan) -> Dict[str, Any]:
+def plan_message(tracker: Tracker, plan: Plan) -> dict[str, Any]:
     # `plan` travels with the message (Rasa keeps extra keys as metadata): the api turns
     # it into the printable plan page, and SMS sends a summary with the link instead.
     return {
@@ -29,20 +29,20 @@ def plan_message(tracker: Tracker, plan: Plan) -> Dict[str, Any]:
 class ActionBuildPlan(Action):
     """Builds a fresh plan when the form is complete (steps 6 and 7)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_build_plan"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        plan = common.current_plan(tracker, plan_ready=True, plan_dropped=[], plan_pages=0)
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        plan = common.rebuilt_plan(tracker, plan_ready=True, plan_dropped=[], plan_pages=0)
         dispatcher.utter_message(**plan_message(tracker, plan))
         return [SlotSet("plan_ready", True), SlotSet("plan_dropped", []), SlotSet("plan_pages", 0)]
 
 
 class ActionShowPlan(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_plan"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         plan = common.current_plan(tracker)
         if plan is None:
             dispatcher.utter_message(response="utter_no_plan_yet")
@@ -52,10 +52,10 @@ class ActionShowPlan(Action):
 
 
 class ActionMoreQuestions(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_more_questions"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         plan = common.current_plan(tracker)
         if plan is None:
             dispatcher.utter_message(response="utter_no_plan_yet")
@@ -65,15 +65,17 @@ class ActionMoreQuestions(Action):
             dispatcher.utter_message(**plan_message(tracker, plan))
             return []
         pages = int(tracker.get_slot("plan_pages") or 0) + 1
-        dispatcher.utter_message(**plan_message(tracker, common.current_plan(tracker, plan_pages=pages)))
+        dispatcher.utter_message(**plan_message(tracker, common.rebuilt_plan(tracker, plan_pages=pages)))
         return [SlotSet("plan_pages", pages)]
 
 
 class ValidateDropForm(BaseFormValidation):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_drop_form"
 
-    def validate_drop_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_drop_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         plan = common.current_plan(tracker)
         if plan is None:
             return {"drop_number": None, "requested_slot": None}
@@ -86,10 +88,10 @@ class ValidateDropForm(BaseFormValidation):
 class ActionDropQuestion(Action):
     """Removes the chosen item (it never comes back) and shows the plan again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_drop_question"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         plan = common.current_plan(tracker)
         number = tracker.get_slot("drop_number")
         if plan is None:
@@ -100,7 +102,7 @@ class ActionDropQuestion(Action):
             return [SlotSet("drop_number", None)]
         dropped = list(tracker.get_slot("plan_dropped") or []) + [plan.items[int(number) - 1].id]
         dispatcher.utter_message(response="utter_question_dropped", number=number)
-        dispatcher.utter_message(**plan_message(tracker, common.current_plan(tracker, plan_dropped=dropped)))
+        dispatcher.utter_message(**plan_message(tracker, common.rebuilt_plan(tracker, plan_dropped=dropped)))
         return [SlotSet("plan_dropped", dropped), SlotSet("drop_number", None)]
 
 
@@ -108,14 +110,14 @@ class ActionChangePriority(Action):
     """Changes the topic without starting over: the child's profile stays, the plan
     form asks only for what the new topic needs (pillar/priority, checklist offer)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_priority"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         choice = parsing.resolve_topic(
             common.guide(), common.latest_text(tracker), common.latest_entities(tracker), common.language(tracker)
         )
-        events: List[EventType] = [
+        events: list[EventType] = [
             SlotSet("lookfors_seen", None),
             SlotSet("plan_ready", False),
             SlotSet("plan_dropped", []),
@@ -129,10 +131,10 @@ class ActionChangePriority(Action):
 
 
 class ActionShowLookfors(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_lookfors"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("priority"):
             dispatcher.utter_message(response="utter_no_plan_yet")
             return []

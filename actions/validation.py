@@ -4,7 +4,8 @@ repeats itself twice in a row."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Dict, List, Sequence, Text
+from collections.abc import Sequence
+from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,7 +15,7 @@ from actions import common
 REPHRASE_RESPONSES = ("utter_rephrase_1", "utter_rephrase_2")
 
 
-def next_rephrase(previous_responses: Sequence[Text]) -> Text:
+def next_rephrase(previous_responses: Sequence[str]) -> str:
     """The rephrase prompt to send: never the one the bot's last turn used."""
     if REPHRASE_RESPONSES[0] in previous_responses:
         return REPHRASE_RESPONSES[1]
@@ -23,7 +24,7 @@ def next_rephrase(previous_responses: Sequence[Text]) -> Text:
 
 class BaseFormValidation(FormValidationAction):
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Each form's validation action names itself (and only those are registered)."""
 
     @staticmethod
@@ -31,15 +32,15 @@ class BaseFormValidation(FormValidationAction):
         return common.language(tracker)
 
     @staticmethod
-    def text(tracker: Tracker) -> Text:
+    def text(tracker: Tracker) -> str:
         return common.latest_text(tracker)
 
     @staticmethod
-    def entities(tracker: Tracker) -> List[Dict[str, Any]]:
+    def entities(tracker: Tracker) -> list[dict[str, Any]]:
         return common.latest_entities(tracker)
 
     @staticmethod
-    def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: Text | None = None) -> None:
+    def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str | None = None) -> None:
         """A specific hint when there is one, else a rephrase prompt that alternates."""
         previous = common.previous_turn_responses(tracker)
         if response and response not in previous:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.core.db import in_thread
 from api.core.identity import RedactPhoneNumbers
-from api.sms.delivery import Messenger
+from api.core.settings import Settings, get_settings
 from api.routes import api_router
 from api.services import build_services
-from api.core.settings import Settings, get_settings
+from api.sms.delivery import Messenger
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +37,17 @@ def configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def create_app(settings: Optional[Settings] = None, messenger: Optional[Messenger] = None,
+def create_app(settings: Settings | None = None, messenger: Messenger | None = None,
                run_scheduler: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging()
         services = build_services(settings or get_settings(), messenger)
         app.state.services = services
+        # Only turns whose lease ran out (other api processes may be answering the rest);
+        # every scheduler round does the same, for turns and reminders.
         recovered = await in_thread(services.gateway.recover_interrupted)
         if recovered:
             logger.warning("%d interrupted turns will be retried.", recovered)
@@ -58,7 +63,14 @@ def create_app(settings: Optional[Settings] = None, messenger: Optional[Messenge
             await services.rasa.aclose()
             services.close()
 
-    app = FastAPI(title="family-guide-assistant-api", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The schema and its docs page describe every route: for developers, not the public.
+    # No route wants a trailing-slash redirect, and one would be built from the Host header.
+    local = settings.ENVIRONMENT != "production"
+    app = FastAPI(title="family-guide-assistant-api", lifespan=lifespan, redirect_slashes=False,
+                  openapi_url="/openapi.json" if local else None, docs_url="/docs" if local else None,
+                  redoc_url=None)
+    # A request for any other Host is refused (400) before a route sees it.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
     app.include_router(api_router)
     return app
 

@@ -30,16 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--journeys", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        with Stack.running(Path(tmp)) as stack:
-            stack.say("warm-up", "hi")
-            timings = []
-            for _ in range(args.journeys):
-                sender = f"bench-{uuid.uuid4().hex[:8]}"
-                for text in JOURNEY:
-                    start = time.perf_counter()
-                    stack.say(sender, text)
-                    timings.append((time.perf_counter() - start) * 1000)
+    with tempfile.TemporaryDirectory() as tmp, Stack.running(Path(tmp)) as stack:
+        stack.say("warm-up", "hi")
+        timings = []
+        for _ in range(args.journeys):
+            sender = f"bench-{uuid.uuid4().hex[:8]}"
+            for text in JOURNEY:
+                start = time.perf_counter()
+                stack.say(sender, text)
+                timings.append((time.perf_counter() - start) * 1000)
     print(f"REST reply latency over {len(timings)} turns ({args.journeys} journeys): "
           f"p50 {percentile(timings, 0.5):.0f} ms, p95 {percentile(timings, 0.95):.0f} ms, "
           f"max {max(timings):.0f} ms, mean {statistics.mean(timings):.0f} ms")

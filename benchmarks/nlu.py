@@ -20,17 +20,16 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages (bot/) are importable
-Example = Tuple[str, str, str]  # (language, text, intent)
+Example = tuple[str, str, str]  # (language, text, intent)
 
 
-def load_examples() -> List[Example]:
+def load_examples() -> list[Example]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
@@ -40,15 +39,15 @@ def load_examples() -> List[Example]:
     return examples
 
 
-def folds(examples: List[Example], k: int, seed: int = 2022) -> List[List[int]]:
+def folds(examples: list[Example], k: int, seed: int = 2022) -> list[list[int]]:
     """Stratified by (language, intent): every fold holds some of each."""
     import random
 
-    groups: Dict[Tuple[str, str], List[int]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, (lang, _, intent) in enumerate(examples):
         groups[(lang, intent)].append(i)
     rng = random.Random(seed)
-    out: List[List[int]] = [[] for _ in range(k)]
+    out: list[list[int]] = [[] for _ in range(k)]
     for key in sorted(groups):
         members = groups[key]
         rng.shuffle(members)
@@ -57,7 +56,7 @@ def folds(examples: List[Example], k: int, seed: int = 2022) -> List[List[int]]:
     return out
 
 
-def write_nlu(examples: List[Example], path: Path) -> Path:
+def write_nlu(examples: list[Example], path: Path) -> Path:
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -67,7 +66,7 @@ def write_nlu(examples: List[Example], path: Path) -> Path:
     return path
 
 
-def train(nlu_file: Path, out: Path) -> Tuple[str, float]:
+def train(nlu_file: Path, out: Path) -> tuple[str, float]:
     from rasa.model_training import train_nlu
 
     start = time.perf_counter()
@@ -75,7 +74,7 @@ def train(nlu_file: Path, out: Path) -> Tuple[str, float]:
     return model, time.perf_counter() - start
 
 
-def predict(model_path: str, texts: List[str]) -> List[str]:
+def predict(model_path: str, texts: list[str]) -> list[str]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
@@ -86,7 +85,7 @@ def predict(model_path: str, texts: List[str]) -> List[str]:
     return asyncio.run(parse_all())
 
 
-def f1(truth: List[str], predicted: List[str]) -> float:
+def f1(truth: list[str], predicted: list[str]) -> float:
     from sklearn.metrics import f1_score
 
     return f1_score(truth, predicted, average="weighted", zero_division=0)
@@ -104,15 +103,16 @@ def main() -> None:
     examples = load_examples()
     languages = sorted({lang for lang, _, _ in examples})
     split = folds(examples, args.folds)
-    truth: Dict[str, Dict[str, List[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
-    guess: Dict[str, Dict[str, List[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
+    truth: dict[str, dict[str, list[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
+    guess: dict[str, dict[str, list[str]]] = {"multilingual": defaultdict(list), "per-language": defaultdict(list)}
     with tempfile.TemporaryDirectory() as tmp:
         for k, held_out in enumerate(split):
             held = set(held_out)
             train_set = [e for i, e in enumerate(examples) if i not in held]
             test_set = [examples[i] for i in held_out]
             model, _ = train(write_nlu(train_set, Path(tmp) / f"all-{k}.yml"), Path(tmp) / f"m-all-{k}")
-            for (lang, _, intent), predicted in zip(test_set, predict(model, [t for _, t, _ in test_set])):
+            predictions = predict(model, [t for _, t, _ in test_set])
+            for (lang, _, intent), predicted in zip(test_set, predictions, strict=False):
                 truth["multilingual"][lang].append(intent)
                 guess["multilingual"][lang].append(predicted)
             if len(languages) > 1:

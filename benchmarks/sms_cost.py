@@ -10,33 +10,39 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Dict, List, Tuple
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script
+SMS_WEBHOOK = "/webhooks/twilio/sms"
+PUBLIC_BASE_URL = "https://families.example.org"
 
 # The same journeys as the integration tests: language, topic, checklist, grade, needs,
-# school, plan, next steps, meeting request, meeting time, invitation, workshop.
-JOURNEYS: Dict[str, List[str]] = {
+# school and its confirmation, plan, next steps, meeting request, meeting time, invitation, workshop.
+JOURNEYS: dict[str, list[str]] = {
     "English": [
-        "hi", "1", "1", "2", "4", "1", "3rd grade", "1", "breed street elementary",
+        "hi", "1", "1", "2", "4", "1", "3rd grade", "1", "breed street elementary", "1",
         "next steps", "1", "the meeting is next tuesday at 3", "invite other parents", "ask for a workshop",
     ],
     "Spanish": [
-        "hola", "2", "1", "2", "4", "1", "3er grado", "1", "primaria breed street",
+        "hola", "2", "1", "2", "4", "1", "3er grado", "1", "primaria breed street", "1",
         "siguientes pasos", "1", "la reunión es el próximo martes a las 3", "invitar a otros padres",
         "pedir un taller",
     ],
 }
 
 
-def run_journey(client, phone: str, messages: List[str], show: bool) -> Tuple[int, int, int]:
+def run_journey(client, settings, phone: str, messages: list[str], show: bool) -> tuple[int, int, int]:
     from api.sms.segments import journey_cost, segment_count
-    from tests.api.conftest import text_the_bot, twiml_messages
+    from devtools.sms_console import build_inbound, parse_twiml
 
     inbound = outbound_parts = outbound_segments = 0
     for body in messages:
-        parts = twiml_messages(text_the_bot(client, body, from_=phone))
+        form, signature = build_inbound(body, phone, settings)
+        response = client.post(SMS_WEBHOOK, content=urlencode(form).encode("utf-8"),
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "X-Twilio-Signature": signature})
+        parts = parse_twiml(response.text)
         inbound += segment_count(body)
         outbound_parts += len(parts)
         outbound_segments += journey_cost(parts)
@@ -54,24 +60,30 @@ def main() -> None:
     os.environ.setdefault("BOT_VENV", str(ROOT / ".venv" / "bot"))
     from fastapi.testclient import TestClient
 
+    from api.core.settings import Settings
     from api.main import create_app
     from api.prestart import upgrade
-    from devtools.twilio_standin import create_standin_app
     from devtools.devstack import Stack
-    from tests.api.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, make_settings, serve
+    from devtools.twilio_standin import create_standin_app, serve_in_thread
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        # Local settings: development secrets generated into the temporary directory.
+        base = Settings(ENVIRONMENT="local", LOCAL_SECRETS_FILE=str(tmp / "secrets.json"),
+                        PUBLIC_BASE_URL=PUBLIC_BASE_URL)
         with Stack.running(tmp) as stack:
-            with serve(create_standin_app(ACCOUNT_SID, AUTH_TOKEN, deliver_callbacks=False)) as standin_url:
+            standin = create_standin_app(base.TWILIO_ACCOUNT_SID, base.TWILIO_AUTH_TOKEN, deliver_callbacks=False)
+            with serve_in_thread(standin) as standin_url:
                 database = f"sqlite:///{tmp / 'api.db'}"
                 upgrade(database)
-                settings = make_settings(tmp, database, stack.url, standin_url, RASA_REPLY_BUDGET_SECONDS=14.0)
+                settings = base.model_copy(update={"DATABASE_URL": database, "RASA_URL": stack.url,
+                                                   "TWILIO_API_BASE_URL": standin_url,
+                                                   "RASA_REPLY_BUDGET_SECONDS": 14.0})
                 with TestClient(create_app(settings, run_scheduler=False), base_url=PUBLIC_BASE_URL) as client:
                     print(f"{'journey':<10} {'texts in':>9} {'segments in':>12} {'replies':>8} {'segments out':>13}")
                     for name, messages in JOURNEYS.items():
                         phone = "+1323555" + str(uuid.uuid4().int)[:4]
-                        segments_in, parts, segments_out = run_journey(client, phone, messages, args.show)
+                        segments_in, parts, segments_out = run_journey(client, settings, phone, messages, args.show)
                         print(f"{name:<10} {len(messages):>9} {segments_in:>12} {parts:>8} {segments_out:>13}")
 
 

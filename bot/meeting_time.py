@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
+
 from bot.text import without_accents
 
 TIMEZONE_NAME = "America/Los_Angeles"
@@ -59,12 +60,12 @@ FORMAT_LOCALES = {"en": "en_US", "es": "es_US"}
 class ParsedMeeting:
     """What was understood; `when` is set only when it is a usable future time."""
 
-    when: Optional[datetime]
+    when: datetime | None
     has_date: bool
     has_time: bool
     in_past: bool = False
-    day: Optional[date] = None  # the understood day, even if `when` is None
-    clock: Optional[time] = None  # the understood time of day, even if no day
+    day: date | None = None  # the understood day, even if `when` is None
+    clock: time | None = None  # the understood time of day, even if no day
 
 
 NOTHING = ParsedMeeting(None, False, False)
@@ -78,12 +79,13 @@ def local_zone() -> ZoneInfo:
 # --------------------------------------------------------------------------
 # Word lists (accent-free, lowercase: text is normalized before matching)
 
-_MONTHS = (
-    "january jan february feb march mar april apr may june jun july jul august aug "
-    "september sept sep october oct november nov december dec "
-    "enero ene febrero marzo abril abr mayo junio julio agosto ago "
-    "septiembre setiembre octubre noviembre diciembre dic"
-).split()
+_MONTHS = [
+    "january", "jan", "february", "feb", "march", "mar", "april", "apr", "may", "june", "jun", "july", "jul",
+    "august", "aug", "september", "sept", "sep", "october", "oct", "november", "nov", "december", "dec",
+    # Spanish
+    "enero", "ene", "febrero", "marzo", "abril", "abr", "mayo", "junio", "julio", "agosto", "ago",
+    "septiembre", "setiembre", "octubre", "noviembre", "diciembre", "dic",
+]
 
 _WEEKDAYS = {
     "monday": 0, "mon": 0, "lunes": 0,
@@ -95,7 +97,7 @@ _WEEKDAYS = {
     "saturday": 5, "sabado": 5,  # no "sat": the SAT test
     "sunday": 6, "domingo": 6,  # no "sun": it is in school names (Sun Valley)
 }
-_ES_WEEKDAYS = "lunes martes miercoles jueves viernes sabado domingo".split()
+_ES_WEEKDAYS = ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"]
 
 _RELATIVE_DAYS = (
     (r"pasado\s+manana|day\s+after\s+tomorrow", 2),
@@ -120,16 +122,16 @@ class _Patterns:
     html_tag: re.Pattern
     meridiem: re.Pattern
     greeting: re.Pattern
-    clocks: Tuple[re.Pattern, ...]
+    clocks: tuple[re.Pattern, ...]
     noon: re.Pattern
-    parts: Tuple[Tuple[str, re.Pattern], ...]
+    parts: tuple[tuple[str, re.Pattern], ...]
     today_part: re.Pattern
-    relative: Tuple[Tuple[re.Pattern, int], ...]
+    relative: tuple[tuple[re.Pattern, int], ...]
     next_week: re.Pattern
     month_first: re.Pattern
     day_first: re.Pattern
     numeric: re.Pattern
-    day_of_month: Tuple[re.Pattern, ...]
+    day_of_month: tuple[re.Pattern, ...]
     weekday: re.Pattern
 
 
@@ -215,7 +217,7 @@ def _normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def _blank(text: str, spans: Iterable[Tuple[int, int]]) -> str:
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """Replace matched spans with separators so later rules cannot reuse them."""
     chars = list(text)
     for start, end in spans:
@@ -223,7 +225,7 @@ def _blank(text: str, spans: Iterable[Tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _language(lang: Optional[str]) -> str:
+def _language(lang: str | None) -> str:
     code = (lang or "").replace("_", "-").split("-")[0].lower()
     return code if code in SUPPORTED_LANGS else "en"
 
@@ -234,11 +236,11 @@ def _in_local_zone(moment: datetime) -> datetime:
     return moment.astimezone(local_zone())
 
 
-def _local_now(now: Optional[datetime]) -> datetime:
+def _local_now(now: datetime | None) -> datetime:
     return datetime.now(local_zone()) if now is None else _in_local_zone(now)
 
 
-def _single(values: List) -> Optional[object]:
+def _single(values: list) -> object | None:
     """The value if all candidates agree, else None (ambiguous)."""
     distinct = set(values)
     return distinct.pop() if len(distinct) == 1 else None
@@ -247,11 +249,11 @@ def _single(values: List) -> Optional[object]:
 # --------------------------------------------------------------------------
 # Time of day
 
-def _find_part_of_day(text: str) -> Tuple[Optional[str], bool, List[Tuple[int, int]]]:
+def _find_part_of_day(text: str) -> tuple[str | None, bool, list[tuple[int, int]]]:
     """(part, means_today, spans of the part-of-day words)."""
-    found: List[str] = []
+    found: list[str] = []
     today = False
-    spans: List[Tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
     for name, rx in _patterns().parts:
         for m in rx.finditer(text):
             found.append(name)
@@ -260,7 +262,7 @@ def _find_part_of_day(text: str) -> Tuple[Optional[str], bool, List[Tuple[int, i
     return _single(found), today, spans  # type: ignore[return-value]
 
 
-def _resolve_hour(hour: int, meridiem: Optional[str], part: Optional[str]) -> int:
+def _resolve_hour(hour: int, meridiem: str | None, part: str | None) -> int:
     if meridiem == "am":
         return 0 if hour == 12 else hour
     if meridiem == "pm":
@@ -274,12 +276,12 @@ def _resolve_hour(hour: int, meridiem: Optional[str], part: Optional[str]) -> in
     return hour + 12 if hour <= 6 else hour  # school-day default; 12 is noon
 
 
-def _range_start_meridiem(hour: int, end_hour: int, meridiem: str) -> Optional[str]:
+def _range_start_meridiem(hour: int, end_hour: int, meridiem: str | None) -> str | None:
     """'3-4pm' starts at 3pm; '11-1pm' / '11-12pm' start in the morning."""
     return meridiem if hour < end_hour < 12 else None
 
 
-def _find_clock(text: str, part: Optional[str]) -> Tuple[Optional[time], str]:
+def _find_clock(text: str, part: str | None) -> tuple[time | None, str]:
     """(time of day, text without it). The first valid pattern wins."""
     rx = _patterns()
     noon = rx.noon.search(text)
@@ -304,7 +306,7 @@ def _find_clock(text: str, part: Optional[str]) -> Tuple[Optional[time], str]:
 # --------------------------------------------------------------------------
 # Day
 
-def _dateparser_date(snippet: str, lang: str, now: datetime) -> Optional[date]:
+def _dateparser_date(snippet: str, lang: str, now: datetime) -> date | None:
     """Resolve an explicit calendar date with dateparser (lazy import)."""
     import dateparser  # heavy: imported on first use only
 
@@ -325,7 +327,7 @@ def _dateparser_date(snippet: str, lang: str, now: datetime) -> Optional[date]:
     return None
 
 
-def _one_year_earlier(day: date) -> Optional[date]:
+def _one_year_earlier(day: date) -> date | None:
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # Feb 29 has no twin a year earlier
@@ -333,8 +335,8 @@ def _one_year_earlier(day: date) -> Optional[date]:
 
 
 def _calendar_date(
-    snippet: str, parts: Tuple[int, ...], year: Optional[str], lang: str, now: datetime
-) -> Optional[date]:
+    snippet: str, parts: tuple[int, ...], year: str | None, lang: str, now: datetime
+) -> date | None:
     """dateparser's answer, if it really is the typed day/month (and year).
 
     dateparser "repairs" impossible input ("2/30" -> some other date), so the
@@ -355,7 +357,7 @@ def _calendar_date(
     return day
 
 
-def _next_day_of_month(dom: int, today: date) -> Optional[date]:
+def _next_day_of_month(dom: int, today: date) -> date | None:
     """'the 5th': this month if still ahead (or today), else the next month that has it."""
     if not 1 <= dom <= 31:
         return None
@@ -371,15 +373,15 @@ def _next_day_of_month(dom: int, today: date) -> Optional[date]:
     return None
 
 
-def _take(pattern: re.Pattern, text: str) -> Tuple[List[re.Match], str]:
+def _take(pattern: re.Pattern, text: str) -> tuple[list[re.Match], str]:
     """All matches, and the text with them blanked out."""
     matches = list(pattern.finditer(text))
     return matches, _blank(text, [m.span() for m in matches])
 
 
-def _explicit_dates(text: str, lang: str, now: datetime) -> List[date]:
+def _explicit_dates(text: str, lang: str, now: datetime) -> list[date]:
     rx = _patterns()
-    found: List[Optional[date]] = []
+    found: list[date | None] = []
     for pattern in (rx.month_first, rx.day_first):
         matches, text = _take(pattern, text)
         for m in matches:
@@ -395,7 +397,7 @@ def _explicit_dates(text: str, lang: str, now: datetime) -> List[date]:
     return [day for day in found if day is not None]
 
 
-def _relative_days(text: str, today: date, means_today: bool) -> List[date]:
+def _relative_days(text: str, today: date, means_today: bool) -> list[date]:
     found = [today] if means_today else []
     for pattern, days in _patterns().relative:
         found += [today + timedelta(days=days) for _ in pattern.finditer(text)]
@@ -409,7 +411,7 @@ def _coming_weekday(weekday: int, today: date, next_week: bool) -> date:
     return day + timedelta(days=7) if next_week and day < next_monday else day
 
 
-def _weekdays(text: str, today: date) -> List[date]:
+def _weekdays(text: str, today: date) -> list[date]:
     rx = _patterns()
     next_week = bool(rx.next_week.search(text))
     return [
@@ -418,7 +420,7 @@ def _weekdays(text: str, today: date) -> List[date]:
     ]
 
 
-def _find_day(text: str, lang: str, now: datetime, means_today: bool) -> Optional[date]:
+def _find_day(text: str, lang: str, now: datetime, means_today: bool) -> date | None:
     """Rule 5: the first source with candidates decides; disagreement -> None."""
     today = now.date()
     for candidates in (
@@ -441,7 +443,7 @@ def _combine(day: date, clock: time) -> datetime:
     return naive.replace(tzinfo=local_zone()).astimezone(timezone.utc).astimezone(local_zone())
 
 
-def parse_meeting_time(text: str, lang: str = "en", now: Optional[datetime] = None) -> ParsedMeeting:
+def parse_meeting_time(text: str, lang: str = "en", now: datetime | None = None) -> ParsedMeeting:
     """Understand a meeting day/time; never raises on junk (returns NOTHING)."""
     if not isinstance(text, str):
         return NOTHING
@@ -473,7 +475,7 @@ def parse_meeting_time(text: str, lang: str = "en", now: Optional[datetime] = No
     )
 
 
-def read_meeting_time(value: object) -> Optional[datetime]:
+def read_meeting_time(value: object) -> datetime | None:
     """A saved meeting time (the ISO text the bot stores, or a datetime) as an aware Los
     Angeles datetime; None when missing or unreadable. Naive values are LA wall time."""
     if isinstance(value, datetime):

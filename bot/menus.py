@@ -5,7 +5,8 @@ Pure functions shared by the Rasa channel (bot/rasa/channels.py) and the form va
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 # "2", "2.", "#2", "(2)", "2)", "option 2", "opcion 2", "opción 2", "numero 2", "no. 2"
 _MENU_REPLY = re.compile(
@@ -15,7 +16,7 @@ _MENU_REPLY = re.compile(
 _NUMBERS = re.compile(r"\d{1,2}")
 
 
-def parse_menu_number(text: Optional[str]) -> Optional[int]:
+def parse_menu_number(text: str | None) -> int | None:
     """The number of a reply that is only a menu choice, else None."""
     if not text:
         return None
@@ -23,7 +24,7 @@ def parse_menu_number(text: Optional[str]) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def parse_number_list(text: Optional[str], upper: int) -> List[int]:
+def parse_number_list(text: str | None, upper: int) -> list[int]:
     """Every number 1..upper in a reply like "1 3", "1,3" or "1 and 3", in order, once.
     Returns [] when the reply holds anything but numbers and separators."""
     if not text:
@@ -39,7 +40,7 @@ def parse_number_list(text: Optional[str], upper: int) -> List[int]:
     return numbers
 
 
-def pick_button(text: Optional[str], buttons: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def pick_button(text: str | None, buttons: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The button a numbered reply chooses from the buttons last shown, if any."""
     number = parse_menu_number(text)
     if number is None or not 1 <= number <= len(buttons):
@@ -47,10 +48,10 @@ def pick_button(text: Optional[str], buttons: Sequence[Dict[str, Any]]) -> Optio
     return buttons[number - 1]
 
 
-def last_menu(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def last_menu(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The buttons the bot sent since the parent's last message (tracker events as
     dicts, oldest first): the menu a bare number refers to."""
-    buttons: List[Dict[str, Any]] = []
+    buttons: list[dict[str, Any]] = []
     for event in events:
         kind = event.get("event")
         if kind == "user":

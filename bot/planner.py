@@ -15,8 +15,8 @@ the next ones from what is left.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.guide.model import Guide, band_matches
 from bot.guide.personalized import Personalized
@@ -31,11 +31,11 @@ MORE_PAGE_SIZE = 3
 
 @dataclass(frozen=True)
 class Profile:
-    grade: Optional[str] = None  # "TK", "K", "1".."12"
-    needs: Tuple[str, ...] = ()  # ids from labels.yml; "none" is ignored
+    grade: str | None = None  # "TK", "K", "1".."12"
+    needs: tuple[str, ...] = ()  # ids from labels.yml; "none" is ignored
 
     @property
-    def real_needs(self) -> Tuple[str, ...]:
+    def real_needs(self) -> tuple[str, ...]:
         return tuple(n for n in self.needs if n and n != "none")
 
 
@@ -46,22 +46,22 @@ class PlanItem:
     kind: str  # "question" or "goal"
     priority: str  # the priority the text comes from
     section: str  # "what_to_ask", "success" or "pro_tip"
-    need: Optional[str] = None  # set when the item is there because of a need
-    lead: Optional[str] = None  # a sub-goal's parent goal text ("Decrease ... absent students")
+    need: str | None = None  # set when the item is there because of a need
+    lead: str | None = None  # a sub-goal's parent goal text ("Decrease ... absent students")
 
 
 @dataclass(frozen=True)
 class Plan:
     priority: str
-    items: Tuple[PlanItem, ...]
-    remaining: Tuple[PlanItem, ...] = field(default=())  # what "more questions" can add
+    items: tuple[PlanItem, ...]
+    remaining: tuple[PlanItem, ...] = field(default=())  # what "more questions" can add
 
     @property
-    def ids(self) -> List[str]:
+    def ids(self) -> list[str]:
         return [item.id for item in self.items]
 
 
-def _unique(items: Iterable[PlanItem]) -> List[PlanItem]:
+def _unique(items: Iterable[PlanItem]) -> list[PlanItem]:
     seen, out = set(), []
     for item in items:
         if item.id not in seen:
@@ -70,11 +70,11 @@ def _unique(items: Iterable[PlanItem]) -> List[PlanItem]:
     return out
 
 
-def _fits(grade: Optional[str], band: Optional[str]) -> bool:
+def _fits(grade: str | None, band: str | None) -> bool:
     return grade is None or band_matches(band, grade)
 
 
-def _general_questions(guide: Guide, priority_id: str, profile: Profile) -> List[PlanItem]:
+def _general_questions(guide: Guide, priority_id: str, profile: Profile) -> list[PlanItem]:
     priority = guide.priority(priority_id)
     return [
         PlanItem(q.id, q.text, "question", priority.id, "what_to_ask")
@@ -84,11 +84,12 @@ def _general_questions(guide: Guide, priority_id: str, profile: Profile) -> List
 
 
 def _need_questions(
-    guide: Guide, personalized: Personalized, priority_id: str, need: str, grade: Optional[str]
-) -> List[PlanItem]:
+    guide: Guide, personalized: Personalized, priority_id: str, need: str, grade: str | None
+) -> list[PlanItem]:
     """Questions for one need: the chosen priority's tagged ones, then the Pro-tip's,
     then other priorities' in guide order."""
-    same, other = [], []
+    same: list[PlanItem] = []
+    other: list[PlanItem] = []
     for pillar in guide.guide_pillars():
         for priority in pillar.priorities:
             if not priority.in_guide:
@@ -106,11 +107,11 @@ def _need_questions(
 
 def _personalized_questions(
     guide: Guide, personalized: Personalized, priority_id: str, profile: Profile, exclude: Iterable[str]
-) -> Tuple[List[PlanItem], List[PlanItem]]:
+) -> tuple[list[PlanItem], list[PlanItem]]:
     """(chosen, left over): up to two per need and three in all, no repeats."""
     seen = set(exclude)
-    chosen: List[PlanItem] = []
-    leftover: List[PlanItem] = []
+    chosen: list[PlanItem] = []
+    leftover: list[PlanItem] = []
     for need in profile.real_needs:
         taken = 0
         for item in _need_questions(guide, personalized, priority_id, need, profile.grade):
@@ -125,7 +126,7 @@ def _personalized_questions(
     return chosen, leftover
 
 
-def _goal(guide: Guide, priority_id: str, profile: Profile) -> Optional[PlanItem]:
+def _goal(guide: Guide, priority_id: str, profile: Profile) -> PlanItem | None:
     """The success goal to ask about: one tied to a need if the priority has one,
     else the first that fits the grade. A goal split by grades (2D's chronic absence)
     is asked about through the line for the child's grades."""
@@ -133,7 +134,7 @@ def _goal(guide: Guide, priority_id: str, profile: Profile) -> Optional[PlanItem
     by_id = {g.id: g for g in all_goals}
     has_lines = {g.parent for g in all_goals if g.parent}
 
-    def candidates(grade: Optional[str]) -> list:
+    def candidates(grade: str | None) -> list:
         return [
             g for g in all_goals
             if (grade is None or g.applies_to(grade))

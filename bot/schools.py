@@ -8,7 +8,7 @@ The directory is a CSV with columns school_code,name,short_name,grades,region
 SCHOOL_DIRECTORY_CSV points at the district's file; without it the bundled
 sample (data/schools_sample.csv, not an official directory) is used.
 
-Matching, meant for the answer to "which school?":
+Matching, meant for the answer to "which school?" (similarity by rapidfuzz):
 - Both sides are normalized: lowercase, no accents or punctuation, "24th" ->
   "24", "ninth" -> "9", "st"/"ave" spelled out, and level/filler words dropped
   ("school", "elementary"/"primaria", "middle"/"secundaria", "senior high"/
@@ -17,15 +17,18 @@ Matching, meant for the answer to "which school?":
   max(token coverage, whole-string similarity):
   * coverage: share of the school's tokens found in the text, each token
     weighted by rarity in the directory (IDF: "street" counts less than
-    "breed"); a typo counts by its similarity ("rosevelt" ~ "roosevelt") if
-    >= TOKEN_MIN_SIMILARITY; numbers and tokens of <= 3 letters must be exact.
-  * whole-string similarity catches "sunvalley"; only used for strings of
-    5+ letters with the same numbers ("2nd" must not look like "24th").
+    "breed"); a typo counts by its similarity (rapidfuzz's fuzz.ratio,
+    "rosevelt" ~ "roosevelt") if >= TOKEN_MIN_SIMILARITY; numbers and tokens
+    of <= 3 letters must be exact.
+  * whole-string similarity (fuzz.ratio) catches "sunvalley"; only used for
+    strings of 5+ letters with the same numbers ("2nd" must not look like "24th").
 - If the text names a level ("high", "primaria"...) schools whose grades do
   not include it are scored down by LEVEL_MISMATCH_FACTOR.
 - best_match answers only when the top score >= BEST_MATCH_MIN_SCORE and is at
-  least BEST_MATCH_MIN_MARGIN ahead of the next school; otherwise the caller
-  should offer match() candidates or ask again.
+  least BEST_MATCH_MIN_MARGIN ahead of the next school.
+- suggestions is what the bot asks the parent to confirm: that one match, or else
+  the (at most MAX_SUGGESTIONS) candidates within SUGGESTION_MARGIN of the best.
+  Nothing is kept without the parent's yes.
 """
 from __future__ import annotations
 
@@ -33,22 +36,26 @@ import csv
 import math
 import os
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from rapidfuzz import fuzz, process
+
 from bot.text import without_accents
 
 ENV_VAR = "SCHOOL_DIRECTORY_CSV"
 SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "schools_sample.csv"
 REQUIRED_COLUMNS = ("school_code", "name", "short_name", "grades", "region")
 
-TOKEN_MIN_SIMILARITY = 0.8  # "rosevelt"/"roosevelt" 0.94, "garfield"/"grant" 0.46
+TOKEN_MIN_SIMILARITY = 0.8  # "rosevelt"/"roosevelt" 0.94, "garfeild"/"garfield" 0.88, "grant"/"garfield" 0.31
 MATCH_MIN_SCORE = 0.5  # below this a school is not even a candidate
 BEST_MATCH_MIN_SCORE = 0.8  # confident enough to use without asking
 BEST_MATCH_MIN_MARGIN = 0.1  # ...and clearly ahead of the runner-up
 LEVEL_MISMATCH_FACTOR = 0.75  # "roosevelt elementary" vs a high school: ask, don't assume
+SUGGESTION_MARGIN = 0.15  # candidates this close to the best are offered together
+MAX_SUGGESTIONS = 3  # a short numbered choice, plus "None of these"
 MAX_QUERY_CHARS = 200  # an answer naming a school is short
 
 LEVEL_WORDS = {
@@ -59,9 +66,11 @@ LEVEL_WORDS = {
 }
 # Dropped from names and texts: level words, "school", and small filler words.
 DROPPED_WORDS = frozenset(LEVEL_WORDS) | frozenset(
-    "school schools escuela es el ms sr jr "
-    "the a an of at to in on my our his her their and "
-    "la las los de del al mi mis su sus en y".split()
+    [
+        "school", "schools", "escuela", "es", "el", "ms", "sr", "jr", "the", "a", "an", "of", "at", "to", "in", "on",
+        "my", "our", "his", "her", "their", "and", "la", "las", "los", "de", "del", "al", "mi", "mis", "su", "sus",
+        "en", "y",
+    ]
 )
 ABBREVIATIONS = {"st": "street", "ave": "avenue", "av": "avenue", "blvd": "boulevard", "mt": "mount"}
 ORDINAL_WORDS = {
@@ -93,7 +102,7 @@ class SchoolMatch:
 # --------------------------------------------------------------------------
 # Normalization
 
-def tokens(text: str) -> Tuple[str, ...]:
+def tokens(text: str) -> tuple[str, ...]:
     """Comparable tokens of a school name or a parent's text."""
     text = without_accents(text.lower()).replace("'", "").replace("\u2019", "")
     text = re.sub(r"\b([0-9]+)(?:st|nd|rd|th)\b", r"\1", text)  # 24th -> 24
@@ -102,7 +111,7 @@ def tokens(text: str) -> Tuple[str, ...]:
     return tuple(w for w in words if w not in DROPPED_WORDS)
 
 
-def level_hint(text: str) -> Optional[str]:
+def level_hint(text: str) -> str | None:
     """The school level a text names, if exactly one ("high", "primaria"...)."""
     words = set(re.findall(r"[a-z]+", without_accents(text.lower())))
     if "junior" in words:
@@ -111,7 +120,7 @@ def level_hint(text: str) -> Optional[str]:
     return levels.pop() if len(levels) == 1 else None
 
 
-def grade_levels(grades: str) -> FrozenSet[str]:
+def grade_levels(grades: str) -> frozenset[str]:
     """'K-5' -> {elementary}, '6-12' -> {middle, high}; unknown -> empty (no penalty)."""
     found = re.findall(r"\b(?:t?k|pk|[0-9]{1,2})\b", grades.lower())
     numbers = [0 if g.endswith("k") else int(g) for g in found]
@@ -123,35 +132,17 @@ def grade_levels(grades: str) -> FrozenSet[str]:
 
 
 # --------------------------------------------------------------------------
-# Similarity
+# Similarity: rapidfuzz's fuzz.ratio (normalized Indel similarity, 0-100; ours are 0-1)
 
-@lru_cache(maxsize=65536)
-def token_similarity(query_token: str, school_token: str) -> float:
-    if query_token == school_token:
-        return 1.0
-    if query_token.isdigit() or school_token.isdigit():
-        return 0.0
-    if min(len(query_token), len(school_token)) <= 3:
-        return 0.0
-    total = len(query_token) + len(school_token)
-    if 2 * min(len(query_token), len(school_token)) / total < TOKEN_MIN_SIMILARITY:
-        return 0.0  # length alone rules it out; skip the costly ratio
-    ratio = SequenceMatcher(None, query_token, school_token).ratio()
-    return ratio if ratio >= TOKEN_MIN_SIMILARITY else 0.0
+FUZZ_CUTOFF = TOKEN_MIN_SIMILARITY * 100  # rapidfuzz answers 0 below it, and skips the work
+
+def fuzzy_comparable(token: str) -> bool:
+    """Numbers and short tokens must match exactly: "2" is not "24", "bel" not "bell"."""
+    return len(token) > 3 and not token.isdigit()
 
 
-def _string_similarity(query: Sequence[str], variant: Sequence[str]) -> float:
-    """Whole-string similarity, for split/joined words ("sunvalley")."""
-    a, b = " ".join(query), " ".join(variant)
-    if min(len(a), len(b)) < 5:
-        return 0.0
-    if {t for t in query if t.isdigit()} != {t for t in variant if t.isdigit()}:
-        return 0.0
-    matcher = SequenceMatcher(None, a, b)
-    if matcher.real_quick_ratio() < TOKEN_MIN_SIMILARITY:
-        return 0.0  # length alone rules it out; skip the costly ratio
-    ratio = matcher.ratio()
-    return ratio if ratio >= TOKEN_MIN_SIMILARITY else 0.0
+def numbers_agree(query: Sequence[str], variant: Sequence[str]) -> bool:
+    return {t for t in query if t.isdigit()} == {t for t in variant if t.isdigit()}
 
 
 # --------------------------------------------------------------------------
@@ -160,8 +151,8 @@ def _string_similarity(query: Sequence[str], variant: Sequence[str]) -> float:
 @dataclass(frozen=True)
 class _Entry:
     school: School
-    variants: Tuple[Tuple[str, ...], ...]  # token tuples of name and short name
-    levels: FrozenSet[str]
+    variants: tuple[tuple[str, ...], ...]  # token tuples of name and short name
+    levels: frozenset[str]
 
 
 class SchoolDirectory:
@@ -171,19 +162,24 @@ class SchoolDirectory:
         self._entries = tuple(_entry(s) for s in schools)
         self._by_code = {s.school_code: s for s in schools}
         self._idf = _idf(self._entries)
+        self._fuzzy_tokens = [t for t in self._idf if fuzzy_comparable(t)]
+        # Every name variant as one string, and the (entry index, variant) it comes from.
+        self._joined_owners = [(i, v) for i, e in enumerate(self._entries) for v in e.variants]
+        self._joined_names = [" ".join(v) for _, v in self._joined_owners]
 
     @property
-    def schools(self) -> Tuple[School, ...]:
+    def schools(self) -> tuple[School, ...]:
         return tuple(e.school for e in self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, school_code: str) -> Optional[School]:
+    def get(self, school_code: str) -> School | None:
         return self._by_code.get(school_code)
 
-    def match(self, text: str, limit: int = 3) -> List[SchoolMatch]:
-        """Best candidates (score >= MATCH_MIN_SCORE), best first."""
+    def match(self, text: str, limit: int = 3, exclude: Collection[str] = ()) -> list[SchoolMatch]:
+        """Best candidates (score >= MATCH_MIN_SCORE), best first; `exclude` holds
+        school codes the parent already said are not theirs."""
         if not isinstance(text, str) or limit <= 0:
             return []
         text = text[:MAX_QUERY_CHARS]
@@ -191,10 +187,14 @@ class SchoolDirectory:
         if not query:
             return []
         sims = self._token_sims(query)
+        whole = self._string_sims(query)
         level = level_hint(text)
         scored = []
-        for entry in self._entries:
-            score = max(self._variant_score(query, v, sims) for v in entry.variants)
+        for i, entry in enumerate(self._entries):
+            if entry.school.school_code in exclude:
+                continue
+            coverage = max(self._coverage(v, sims) for v in entry.variants) if entry.variants else 0.0
+            score = max(coverage, whole.get(i, 0.0))
             if level and entry.levels and level not in entry.levels:
                 score *= LEVEL_MISMATCH_FACTOR
             if score >= MATCH_MIN_SCORE:
@@ -202,28 +202,58 @@ class SchoolDirectory:
         scored.sort(key=lambda m: (-m.score, m.name))
         return scored[:limit]
 
-    def best_match(self, text: str) -> Optional[SchoolMatch]:
+    def best_match(self, text: str, exclude: Collection[str] = ()) -> SchoolMatch | None:
         """The match only when confident and clearly ahead of the runner-up."""
-        candidates = self.match(text, limit=2)
-        if not candidates or candidates[0].score < BEST_MATCH_MIN_SCORE:
-            return None
-        if len(candidates) > 1 and candidates[0].score - candidates[1].score < BEST_MATCH_MIN_MARGIN:
-            return None
-        return candidates[0]
+        return _confident(self.match(text, limit=2, exclude=exclude))
 
-    def _token_sims(self, query: Tuple[str, ...]) -> Dict[str, float]:
-        """Best similarity of each directory token to any query token."""
-        return {
-            token: max(token_similarity(q, token) for q in set(query))
-            for token in self._idf
-        }
+    def suggestions(self, text: str, exclude: Collection[str] = ()) -> list[SchoolMatch]:
+        """What to ask the parent about: the one confident match, else the few
+        candidates close to the best (maybe just one, unsure); [] when none."""
+        candidates = self.match(text, limit=MAX_SUGGESTIONS, exclude=exclude)
+        confident = _confident(candidates)
+        if confident:
+            return [confident]
+        return [m for m in candidates if candidates[0].score - m.score <= SUGGESTION_MARGIN]
 
-    def _variant_score(self, query: Tuple[str, ...], variant: Tuple[str, ...], sims: Dict[str, float]) -> float:
-        if not variant:
-            return 0.0
+    def _token_sims(self, query: tuple[str, ...]) -> dict[str, float]:
+        """Similarity of each directory token that resembles a query token (others: 0)."""
+        sims = {t: 1.0 for t in query if t in self._idf}
+        for q in set(query):
+            if not fuzzy_comparable(q):
+                continue
+            for token, score, _ in process.extract(
+                q, self._fuzzy_tokens, scorer=fuzz.ratio, score_cutoff=FUZZ_CUTOFF, limit=None
+            ):
+                sims[token] = max(sims.get(token, 0.0), score / 100)
+        return sims
+
+    def _string_sims(self, query: tuple[str, ...]) -> dict[int, float]:
+        """Whole-string similarity, for split/joined words ("sunvalley"): best per
+        entry index, only for strings of 5+ letters with the same numbers."""
+        joined = " ".join(query)
+        if len(joined) < 5:
+            return {}
+        found = process.extract(
+            joined, self._joined_names, scorer=fuzz.ratio, score_cutoff=FUZZ_CUTOFF, limit=None
+        )
+        best: dict[int, float] = {}
+        for name, score, index in found:
+            entry, variant = self._joined_owners[index]
+            if len(name) >= 5 and numbers_agree(query, variant):
+                best[entry] = max(best.get(entry, 0.0), score / 100)
+        return best
+
+    def _coverage(self, variant: tuple[str, ...], sims: dict[str, float]) -> float:
         weights = [self._idf[t] for t in variant]
-        coverage = sum(w * sims[t] for t, w in zip(variant, weights)) / sum(weights)
-        return max(coverage, _string_similarity(query, variant))
+        return sum(w * sims.get(t, 0.0) for t, w in zip(variant, weights, strict=True)) / sum(weights)
+
+
+def _confident(candidates: Sequence[SchoolMatch]) -> SchoolMatch | None:
+    if not candidates or candidates[0].score < BEST_MATCH_MIN_SCORE:
+        return None
+    if len(candidates) > 1 and candidates[0].score - candidates[1].score < BEST_MATCH_MIN_MARGIN:
+        return None
+    return candidates[0]
 
 
 def _entry(school: School) -> _Entry:
@@ -232,9 +262,9 @@ def _entry(school: School) -> _Entry:
     return _Entry(school, variants, grade_levels(school.grades))
 
 
-def _idf(entries: Sequence[_Entry]) -> Dict[str, float]:
+def _idf(entries: Sequence[_Entry]) -> dict[str, float]:
     """Rare tokens identify a school; common ones ("street") weigh less."""
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     for entry in entries:
         for token in {t for v in entry.variants for t in v}:
             counts[token] = counts.get(token, 0) + 1
@@ -249,7 +279,7 @@ def directory_path() -> Path:
     return Path(configured).expanduser() if configured else SAMPLE_CSV
 
 
-def load_directory(path: Optional[Path] = None) -> SchoolDirectory:
+def load_directory(path: Path | None = None) -> SchoolDirectory:
     """The directory at `path` (default: $SCHOOL_DIRECTORY_CSV or the sample), cached."""
     return _load_cached(Path(path or directory_path()).resolve())
 
@@ -258,7 +288,7 @@ def clear_directory_cache() -> None:
     _load_cached.cache_clear()
 
 
-def best_match(text: str, directory: Optional[SchoolDirectory] = None) -> Optional[SchoolMatch]:
+def best_match(text: str, directory: SchoolDirectory | None = None) -> SchoolMatch | None:
     return (directory or load_directory()).best_match(text)
 
 
@@ -274,7 +304,7 @@ def _error(path: Path, problem: str) -> SchoolDirectoryError:
     )
 
 
-def read_schools(path: Path) -> List[School]:
+def read_schools(path: Path) -> list[School]:
     """Rows of the CSV as School records; SchoolDirectoryError if unusable."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: Excel's BOM
@@ -301,7 +331,7 @@ def read_schools(path: Path) -> List[School]:
     return schools
 
 
-def _row_to_school(path: Path, row: Dict[Optional[str], Optional[str]], line: int) -> School:
+def _row_to_school(path: Path, row: dict[str | None, str | None], line: int) -> School:
     if None in row or any(row.get(c) is None for c in REQUIRED_COLUMNS):
         raise _error(path, f"line {line} has the wrong number of fields")
     values = {c: (row[c] or "").strip() for c in REQUIRED_COLUMNS}

@@ -7,10 +7,10 @@ import json
 import sys
 import urllib.request
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 
-def send(url: str, sender: str, text: str, timeout: float = 30.0) -> List[Dict[str, Any]]:
+def send(url: str, sender: str, text: str, timeout: float = 30.0) -> list[dict[str, Any]]:
     body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
     request = urllib.request.Request(
         f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
@@ -19,7 +19,7 @@ def send(url: str, sender: str, text: str, timeout: float = 30.0) -> List[Dict[s
         return json.loads(response.read().decode("utf-8"))
 
 
-def render(messages: List[Dict[str, Any]]) -> str:
+def render(messages: list[dict[str, Any]]) -> str:
     lines = []
     for message in messages:
         if message.get("text"):

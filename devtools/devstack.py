@@ -12,8 +12,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The bot's environment: this one, unless BOT_VENV says where (the api's tests run the
@@ -41,7 +42,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise RuntimeError(f"{url} did not come up in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
-def stop_process(process: Optional[subprocess.Popen]) -> None:
+def stop_process(process: subprocess.Popen | None) -> None:
     if process and process.poll() is None:
         process.terminate()
         try:
@@ -53,7 +54,7 @@ def stop_process(process: Optional[subprocess.Popen]) -> None:
 class Stack:
     @classmethod
     @contextlib.contextmanager
-    def running(cls, tmp: Path, env: Optional[Dict[str, str]] = None) -> Iterator["Stack"]:
+    def running(cls, tmp: Path, env: dict[str, str] | None = None) -> Iterator[Stack]:
         """The action server and Rasa, started and stopped around a block (test sessions)."""
         if not MODEL.exists():
             raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
@@ -65,30 +66,35 @@ class Stack:
         finally:
             stack.stop()
 
-    def __init__(self, tmp: Path, env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, tmp: Path, env: dict[str, str] | None = None) -> None:
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.env = {**os.environ, "STAFF_EVENTS_PATH": str(tmp / "staff_events.jsonl"), "TF_CPP_MIN_LOG_LEVEL": "2",
                     **(env or {})}
-        self.actions: Optional[subprocess.Popen] = None
-        self.rasa: Optional[subprocess.Popen] = None
+        self.actions: subprocess.Popen | None = None
+        self.rasa: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def _spawn(self, name: str, args: List[str], health_url: str, seconds: float) -> subprocess.Popen:
-        """Starts `rasa <args>` with its output in <tmp>/<name>.log and waits until it answers."""
+    def _spawn(self, name: str, command: list[str], health_url: str, seconds: float) -> subprocess.Popen:
+        """Starts a program of the bot's environment (bin/<command>) with its output in
+        <tmp>/<name>.log and waits until it answers."""
         log = self.tmp / f"{name}.log"
         process = subprocess.Popen(
-            [str(BIN / "rasa"), *args], cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+            [str(BIN / command[0]), *command[1:]], cwd=ROOT, env=self.env, stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         wait_until_up(health_url, process, log, seconds)
         return process
 
     def start_actions(self) -> None:
         self.actions = self._spawn(
-            "actions", ["run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            # On 127.0.0.1 only (the launcher's default): the action server has no authentication.
+            "actions",
+            ["python", "-m", "bot.rasa.action_server", "--actions", "actions", "--interface", "127.0.0.1",
+             "--port", str(self.actions_port)],
             f"http://127.0.0.1:{self.actions_port}/health", 120,
         )
 
@@ -104,7 +110,7 @@ class Stack:
         )
         self.rasa = self._spawn(
             "rasa",
-            ["run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+            ["rasa", "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
              "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
             f"{self.url}/webhooks/rest/", 300,
         )
@@ -118,7 +124,7 @@ class Stack:
         stop_process(self.rasa)
         stop_process(self.actions)
 
-    def post(self, body: Any, raw: Optional[bytes] = None) -> tuple:
+    def post(self, body: Any, raw: bytes | None = None) -> tuple:
         data = raw if raw is not None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
             f"{self.url}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}
@@ -129,15 +135,15 @@ class Stack:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read().decode("utf-8") or "null")
 
-    def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         status, messages = self.post({"sender": sender, "message": text})
         assert status == 200, messages
         return messages
 
 
-def texts(messages: List[Dict[str, Any]]) -> str:
+def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
 
-def buttons(messages: List[Dict[str, Any]]) -> List[str]:
+def buttons(messages: list[dict[str, Any]]) -> list[str]:
     return [b["title"] for m in messages for b in m.get("buttons") or []]

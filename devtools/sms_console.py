@@ -16,13 +16,15 @@ development land in the Twilio stand-in (devtools/twilio_standin.py) and are pol
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import secrets
 import sys
 import threading
 import xml.etree.ElementTree as ElementTree
-from typing import Callable, Dict, List, Optional, Set, TextIO, Tuple
+from collections.abc import Callable
+from typing import TextIO
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -60,7 +62,7 @@ def webhook_url(settings: Settings) -> str:
     return settings.PUBLIC_BASE_URL + WEBHOOK_PATH
 
 
-def inbound_form(body: str, from_: str, to: str, account_sid: str, sid: Optional[str] = None) -> Dict[str, str]:
+def inbound_form(body: str, from_: str, to: str, account_sid: str, sid: str | None = None) -> dict[str, str]:
     """The form Twilio POSTs for an incoming message, fields as given (the tests send bad ones)."""
     sid = sid or new_sid()
     return {
@@ -78,7 +80,7 @@ def inbound_form(body: str, from_: str, to: str, account_sid: str, sid: Optional
     }
 
 
-def build_inbound(body: str, from_: str, settings: Settings) -> Tuple[Dict[str, str], str]:
+def build_inbound(body: str, from_: str, settings: Settings) -> tuple[dict[str, str], str]:
     """The form Twilio POSTs for an incoming SMS (or WhatsApp message, when from_ has the
     "whatsapp:" prefix, which Twilio then puts on To as well), and its X-Twilio-Signature."""
     sender = normalize_address(from_)
@@ -90,7 +92,7 @@ def build_inbound(body: str, from_: str, settings: Settings) -> Tuple[Dict[str, 
     return params, signature
 
 
-def parse_twiml(xml_text: str) -> List[str]:
+def parse_twiml(xml_text: str) -> list[str]:
     """The message bodies of a TwiML answer, in order. An empty answer or <Response/> means
     "no reply". A <Message> may hold its text directly or in a <Body> (next to <Media>)."""
     if not xml_text.strip():
@@ -110,7 +112,7 @@ def parse_twiml(xml_text: str) -> List[str]:
     return bodies
 
 
-def random_number(taken: Set[str]) -> str:
+def random_number(taken: set[str]) -> str:
     """A fictional Los Angeles number (555-01XX) not yet used in this session."""
     choices = [f"+1{area}55501{n:02d}" for area in LA_AREA_CODES for n in range(100)]
     free = [number for number in choices if number not in taken]
@@ -127,9 +129,9 @@ class Console:
         self,
         settings: Settings,
         api_url: str = DEFAULT_API,
-        standin_url: Optional[str] = DEFAULT_STANDIN,
+        standin_url: str | None = DEFAULT_STANDIN,
         from_: str = DEFAULT_FROM,
-        client: Optional[httpx.Client] = None,
+        client: httpx.Client | None = None,
     ) -> None:
         self.settings = settings
         self.api_url = api_url.rstrip("/")
@@ -137,7 +139,7 @@ class Console:
         # trust_env=False: a proxy from the environment must not see a local conversation.
         self._client = client or httpx.Client(trust_env=False)
         self._lock = threading.Lock()
-        self._used: Set[str] = set()
+        self._used: set[str] = set()
         self._cursor = 0
         self.from_ = normalize_address(from_)
         self._used.add(self.from_)
@@ -154,7 +156,7 @@ class Console:
             return False
         return True
 
-    def send(self, text: str) -> List[str]:
+    def send(self, text: str) -> list[str]:
         """Texts the api; returns the replies of its TwiML answer."""
         params, signature = build_inbound(text, self.from_, self.settings)
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
@@ -178,7 +180,7 @@ class Console:
         except ValueError as error:
             raise ConsoleError(str(error)) from None
 
-    def poll(self) -> List[str]:
+    def poll(self) -> list[str]:
         """Bodies of messages sent to this phone through the stand-in since the last poll.
         Raises ConsoleError when the stand-in does not answer."""
         if self.standin_url is None:
@@ -202,13 +204,11 @@ class Console:
         with self._lock:
             self.from_ = random_number(self._used)
             self._used.add(self.from_)
-        try:
+        with contextlib.suppress(ConsoleError):  # the poller reports the stand-in being down
             self.skip_delivered()
-        except ConsoleError:
-            pass  # the poller reports the stand-in being down
         return self.from_
 
-    def _fetch(self, to: str, after: int) -> List[dict]:
+    def _fetch(self, to: str, after: int) -> list[dict]:
         try:
             response = self._client.get(
                 self.standin_url + "/_standin/messages",
@@ -266,7 +266,7 @@ class Terminal:
         self.prompting = False  # True while input() waits: only then is there a prompt to redraw
         self._lock = threading.Lock()
 
-    def show(self, texts: List[str], later: bool = False, redraw_prompt: bool = False) -> None:
+    def show(self, texts: list[str], later: bool = False, redraw_prompt: bool = False) -> None:
         if not texts:
             return
         with self._lock:
@@ -341,7 +341,7 @@ def _send(console: Console, terminal: Terminal, text: str) -> None:
     terminal.show(replies)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.sms_console", description=__doc__.split("\n")[0])
     parser.add_argument("--api", default=DEFAULT_API, help="where the api listens")
     parser.add_argument("--standin", default=DEFAULT_STANDIN, help="the Twilio stand-in, for later messages")
@@ -351,10 +351,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         from_ = normalize_address(args.from_)
     except ValueError:
         parser.error("--from must be an E.164 number such as +13235550100 (or whatsapp:+1...)")
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - imported before input() is called, it gives line editing and history
-    except ImportError:
-        pass
     console = Console(get_settings(), args.api, args.standin, from_)
     try:
         return run(console, Terminal())

@@ -33,11 +33,12 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
+from typing import Any
 
 import httpx
 import uvicorn
@@ -103,12 +104,12 @@ class StandinState:
     delivery threads, hence the lock. Indexes start at 1 and keep growing across
     clear(), so a poller's "after" cursor never skips a message sent after a clear."""
 
-    opted_out: Set[str] = field(default_factory=set)
-    _messages: List[Dict[str, Any]] = field(default_factory=list)
+    opted_out: set[str] = field(default_factory=set)
+    _messages: list[dict[str, Any]] = field(default_factory=list)
     _last_index: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, message: Dict[str, Any]) -> Dict[str, Any]:
+    def record(self, message: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             self._last_index += 1
             stored = {**message, "index": self._last_index}
@@ -124,7 +125,7 @@ class StandinState:
                     if status == "sent":
                         message["date_sent"] = message["date_updated"]
 
-    def messages(self, to: Optional[str] = None, after: int = 0) -> List[Dict[str, Any]]:
+    def messages(self, to: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         with self._lock:
             return [
                 copy.deepcopy(message)
@@ -180,7 +181,7 @@ def create_standin_app(
         return JSONResponse(_public(message), status_code=201)
 
     @app.get("/_standin/messages")
-    def list_messages(to: Optional[str] = None, after: int = 0) -> List[Dict[str, Any]]:
+    def list_messages(to: str | None = None, after: int = 0) -> list[dict[str, Any]]:
         return state.messages(_canonical(to) if to else None, after)
 
     @app.delete("/_standin/messages", status_code=204)
@@ -194,7 +195,7 @@ def create_standin_app(
     return app
 
 
-def _authenticate(header: Optional[str], path_sid: str, account_sid: str, auth_token: str) -> None:
+def _authenticate(header: str | None, path_sid: str, account_sid: str, auth_token: str) -> None:
     """HTTP Basic with account_sid:auth_token, for the account named in the path, as Twilio
     requires; every failure is the same 20003, like Twilio's."""
     scheme, _, encoded = (header or "").partition(" ")
@@ -213,7 +214,7 @@ def _authenticate(header: Optional[str], path_sid: str, account_sid: str, auth_t
         raise TwilioError(20003, 401)
 
 
-def _validate(form: Dict[str, str], state: StandinState) -> None:
+def _validate(form: dict[str, str], state: StandinState) -> None:
     """Twilio's checks before it accepts a message, in the order it reports them."""
     to, sender, body = form.get("To", "").strip(), form.get("From", "").strip(), form.get("Body", "")
     if not to:
@@ -234,7 +235,7 @@ def _validate(form: Dict[str, str], state: StandinState) -> None:
         raise TwilioError(21610)
 
 
-def _message_resource(account_sid: str, form: Dict[str, str]) -> Dict[str, Any]:
+def _message_resource(account_sid: str, form: dict[str, str]) -> dict[str, Any]:
     """A Message resource as Twilio returns it on creation (the fields twilio's
     MessageInstance reads), plus the StatusCallback kept for the stand-in's own use."""
     sid = "SM" + secrets.token_hex(16)
@@ -268,7 +269,7 @@ def _message_resource(account_sid: str, form: Dict[str, str]) -> Dict[str, Any]:
     }
 
 
-def _public(message: Dict[str, Any]) -> Dict[str, Any]:
+def _public(message: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in message.items() if key not in ("index", "status_callback")}
 
 
@@ -285,11 +286,11 @@ def _canonical(address: str) -> str:
 
 
 def _rfc2822_now() -> str:
-    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+    return format_datetime(datetime.now(UTC).replace(microsecond=0))
 
 
 def _start_delivery(
-    state: StandinState, message: Dict[str, Any], callback_url: Optional[str], auth_token: str, delay: float
+    state: StandinState, message: dict[str, Any], callback_url: str | None, auth_token: str, delay: float
 ) -> None:
     """Delivery runs in its own daemon thread so that the 201 is answered first, as Twilio
     answers before the carrier does, and a slow callback receiver never blocks a send."""
@@ -301,7 +302,7 @@ def _start_delivery(
 
 
 def _deliver(
-    state: StandinState, message: Dict[str, Any], callback_url: Optional[str], auth_token: str, delay: float
+    state: StandinState, message: dict[str, Any], callback_url: str | None, auth_token: str, delay: float
 ) -> None:
     validator = RequestValidator(auth_token)
     # trust_env=False: a proxy from the environment must not carry callbacks off the machine.
@@ -313,7 +314,7 @@ def _deliver(
                 _post_callback(client, validator, callback_url, status_callback_params(message, status), message["sid"])
 
 
-def status_callback_params(message: Dict[str, Any], status: str) -> Dict[str, str]:
+def status_callback_params(message: dict[str, Any], status: str) -> dict[str, str]:
     """The form fields of Twilio's message status callback."""
     return {
         "AccountSid": message["account_sid"],
@@ -328,7 +329,7 @@ def status_callback_params(message: Dict[str, Any], status: str) -> Dict[str, st
 
 
 def _post_callback(
-    client: httpx.Client, validator: RequestValidator, url: str, params: Dict[str, str], sid: str
+    client: httpx.Client, validator: RequestValidator, url: str, params: dict[str, str], sid: str
 ) -> None:
     """One signed callback; a receiver that is down or refuses it is logged and skipped,
     as Twilio does (it does not retry status callbacks)."""
@@ -388,7 +389,7 @@ class QuietPolls(logging.Filter):
         return not (poll and args[4] == 200)
 
 
-def _log_config() -> Dict[str, Any]:
+def _log_config() -> dict[str, Any]:
     """uvicorn's logging, with phone numbers redacted from every line (the access log
     would otherwise print the ?to=%2B1... of a poll) and the console's polls left out.
 
@@ -407,7 +408,7 @@ def _log_config() -> Dict[str, Any]:
     return config
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Runs the stand-in with the account sid and auth token of api.core.settings, so that it
     accepts what the api (same settings, same var/local_secrets.json) sends it."""
     from api.core.settings import get_settings

@@ -24,8 +24,11 @@ wait_for() {  # url, name, seconds
   done
 }
 
-echo "==> Starting the action server on port $ACTIONS_PORT (log: $LOG_DIR/actions.log)"
-"$BOT_VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
+# The action server has no authentication: loopback only (ACTIONS_HOST), through the
+# launcher, since rasa-sdk 3.6's `rasa run actions` always listens on every interface.
+echo "==> Starting the action server on ${ACTIONS_HOST:-127.0.0.1}:$ACTIONS_PORT (log: $LOG_DIR/actions.log)"
+"$BOT_VENV/bin/python" -m bot.rasa.action_server --actions actions --interface "${ACTIONS_HOST:-127.0.0.1}" \
+  --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
 echo $! > var/actions.pid
 echo "==> Starting Rasa on 127.0.0.1:$RASA_PORT (log: $LOG_DIR/rasa.log); loading the model takes ~30 s"
 "$BOT_VENV/bin/rasa" run --model "$MODELS_DIR/family-guide.tar.gz" --interface 127.0.0.1 --port "$RASA_PORT" \
@@ -41,6 +44,8 @@ fi
 echo "==> Preparing the api database (alembic upgrade head)"
 "$API_VENV/bin/python" -m api.prestart
 echo "==> Starting the api on port $API_PORT (log: $LOG_DIR/api.log)"
+# X-Forwarded-* headers are believed only from FORWARDED_ALLOW_IPS (uvicorn reads it;
+# its default, 127.0.0.1, is a TLS proxy on this machine).
 "$API_VENV/bin/uvicorn" --factory api.main:create_app --host "${API_HOST:-127.0.0.1}" --port "$API_PORT" \
   --proxy-headers --no-access-log >"$LOG_DIR/api.log" 2>&1 &
 echo $! > var/api.pid

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Creates (or refreshes) the api's virtual environment (FastAPI edge) on Python 3.11+.
 # It is separate from the bot's Python 3.10/Rasa environment: FastAPI needs pydantic 2 and
-# SQLAlchemy 2, which Rasa 3.6 cannot share. Re-running is cheap: the install is skipped
-# while requirements/api.lock is unchanged (its sha256 is stamped inside the venv).
+# SQLAlchemy 2, which Rasa 3.6 cannot share. A developer's environment: the runtime pins
+# (requirements/api.lock, all the image gets) plus the test and lint tools
+# (requirements/api-dev.lock). Re-running is cheap: the install is skipped while the locks
+# are unchanged (their sha256 is stamped inside the venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +44,4 @@ if [ ! -x "$API_VENV/bin/python" ]; then
   [ -x "$API_VENV/bin/python" ] || need_python "'$API_PYTHON' could not create a virtual environment (python3-venv missing?)"
 fi
 
-install_lock "$API_VENV" requirements/api.lock "api (FastAPI, SQLAlchemy, twilio, ...)"
+install_lock "$API_VENV" requirements/api-dev.lock "api (FastAPI, SQLAlchemy, twilio, ...; test and lint tools)"

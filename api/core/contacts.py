@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.core.db import affected_rows
 from api.core.identity import PhoneCipher, channel_of, contact_id, normalize_address
 from api.core.models import Contact, ScheduledMessage, utcnow
 
@@ -20,7 +20,7 @@ class ContactView:
 
     id: str
     channel: str
-    language: Optional[str]
+    language: str | None
     opted_out: bool
     notice_sent: bool
 
@@ -44,38 +44,43 @@ def get_or_create(session: Session, address: str, secret: bytes, cipher: PhoneCi
         session.commit()
     except IntegrityError:  # the same new contact texted twice at once
         session.rollback()
-        return view(session.get(Contact, cid))
+        winner = session.get(Contact, cid)
+        if winner is None:  # not that race: another constraint failed
+            raise
+        return view(winner)
     return view(contact)
 
 
-def address_of(session: Session, cid: str, cipher: PhoneCipher) -> Optional[str]:
+def address_of(session: Session, cid: str, cipher: PhoneCipher) -> str | None:
     contact = session.get(Contact, cid)
     return cipher.decrypt(contact.address_encrypted) if contact is not None else None
 
 
-def set_language(session: Session, cid: str, language: Optional[str]) -> None:
+def set_language(session: Session, cid: str, language: str | None) -> None:
     if language:
         session.execute(update(Contact).where(Contact.id == cid).values(language=language))
         session.commit()
 
 
 def mark_notice_sent(session: Session, cid: str, when: datetime) -> None:
-    session.execute(update(Contact).where(Contact.id == cid, Contact.notice_sent_at.is_(None)).values(notice_sent_at=when))
+    session.execute(
+        update(Contact).where(Contact.id == cid, Contact.notice_sent_at.is_(None)).values(notice_sent_at=when)
+    )
     session.commit()
 
 
-def opt_out(session: Session, cid: str, language: Optional[str]) -> int:
+def opt_out(session: Session, cid: str, language: str | None) -> int:
     """Marks the contact opted out and cancels everything scheduled; returns how many."""
     now = utcnow()
     values = {"opted_out": True, "opted_out_at": now}
     if language:
         values["language"] = language
     session.execute(update(Contact).where(Contact.id == cid).values(**values))
-    cancelled = session.execute(
+    cancelled = affected_rows(session.execute(
         update(ScheduledMessage)
         .where(ScheduledMessage.contact_id == cid, ScheduledMessage.status == "pending")
         .values(status="cancelled", reason="opted_out")
-    ).rowcount
+    ))
     session.commit()
     return cancelled
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 import yaml
+from babel.numbers import format_decimal
 
 from bot.i18n import normalize_language, supported_languages, translate
 
@@ -14,16 +15,23 @@ TEXTS_FILE = Path(__file__).resolve().parents[1] / "texts.yml"
 
 
 @lru_cache(maxsize=1)
-def texts() -> Dict[str, str]:
+def texts() -> dict[str, str]:
     """"group.key" -> English source text."""
     data = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8")) or {}
     return {f"{group}.{key}": value for group, entries in data.items() for key, value in entries.items()}
 
 
-def text(key: str, language: Optional[str], **values: Any) -> str:
+def text(key: str, language: str | None, **values: Any) -> str:
     """The text for `key` in `language` (English for an unknown one), placeholders filled."""
-    translated = translate(texts()[key], normalize_language(language))
-    return translated.format(**values) if values else translated
+    language = normalize_language(language)
+    translated = translate(texts()[key], language)
+    return translated.format(**localized_numbers(values, language)) if values else translated
+
+
+def localized_numbers(values: dict[str, Any], language: str) -> dict[str, Any]:
+    """Whole numbers written the parent's way: 1,600 in English, 1600 in Spanish."""
+    return {name: format_decimal(value, locale=language) if isinstance(value, int) and not isinstance(value, bool)
+            else value for name, value in values.items()}
 
 
 def bilingual(key: str, **values: Any) -> str:
@@ -31,6 +39,6 @@ def bilingual(key: str, **values: Any) -> str:
     return "\n".join(text(key, lang, **values) for lang in supported_languages())
 
 
-def text_or_bilingual(key: str, language: Optional[str], **values: Any) -> str:
+def text_or_bilingual(key: str, language: str | None, **values: Any) -> str:
     """In the contact's language once it is known; before that, in every shipped language."""
     return text(key, language, **values) if language else bilingual(key, **values)

@@ -12,7 +12,8 @@ import hashlib
 import hmac
 import logging
 import re
-from typing import Any, List, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -92,7 +93,7 @@ class PhoneCipher:
     key: a Fernet key (urlsafe base64 of 32 bytes), or several separated by commas to
     rotate keys: the first encrypts, all decrypt, rotate() re-encrypts with the first."""
 
-    def __init__(self, key: Union[str, bytes]) -> None:
+    def __init__(self, key: str | bytes) -> None:
         try:
             keys = _split_keys(key)
             self._fernet = MultiFernet([Fernet(k) for k in keys])
@@ -102,13 +103,13 @@ class PhoneCipher:
     def encrypt(self, address: str) -> str:
         return self._fernet.encrypt(normalize_address(address).encode("ascii")).decode("ascii")
 
-    def decrypt(self, token: Union[str, bytes]) -> str:
+    def decrypt(self, token: str | bytes) -> str:
         try:
             return self._fernet.decrypt(_as_bytes(token)).decode("ascii")
         except InvalidToken as error:
             raise ValueError("token was not made with this key, or was altered") from error
 
-    def rotate(self, token: Union[str, bytes]) -> str:
+    def rotate(self, token: str | bytes) -> str:
         try:
             return self._fernet.rotate(_as_bytes(token)).decode("ascii")
         except InvalidToken as error:
@@ -160,12 +161,12 @@ class RedactPhoneNumbers(logging.Filter):
         return True
 
 
-def _split_keys(key: Union[str, bytes]) -> List[bytes]:
+def _split_keys(key: str | bytes) -> list[bytes]:
     parts: Sequence[bytes] = _as_bytes(key).split(b",")
     return [part.strip() for part in parts if part.strip()]
 
 
-def _as_bytes(value: Union[str, bytes]) -> bytes:
+def _as_bytes(value: str | bytes) -> bytes:
     if isinstance(value, str):
         return value.encode("ascii")
     if isinstance(value, (bytes, bytearray)):

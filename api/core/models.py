@@ -7,16 +7,59 @@ everything is purged after RETENTION_DAYS. No child's name, no plain phone numbe
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# --- what each status/kind/reason column may hold: the one list of its values ---------
+
+CHANNELS = ("sms", "whatsapp")
+# Turns the api answers itself, without Rasa; an inbound message answered so ends with its kind.
+API_ANSWER_KINDS = ("consent", "help", "plan_list", "ignored_opted_out")
+# received -> processing -> answered | pending_retry -> processing ... | failed, or an API_ANSWER_KIND
+INBOUND_STATUSES = ("received", "processing", "pending_retry", "answered", "failed") + API_ANSWER_KINDS
+REMINDER_KINDS = ("reminder_day_before", "reminder_two_hours")
+FOLLOWUP_KINDS = ("followup_step8", "followup_step9", "followup_step10")
+SCHEDULED_KINDS = REMINDER_KINDS + FOLLOWUP_KINDS
+OUTBOUND_KINDS = ("reply", "apology", "consent", "help", "plan_list") + SCHEDULED_KINDS
+VIAS = ("twiml", "rest")
+# Message statuses are Twilio's (api.sms.delivery.MESSAGE_STATUSES, from the twilio
+# library: queued ... partially_delivered, canceled), plus "replied" for a part answered in
+# TwiML. Twilio owns that list and may grow it: those columns are not constrained to it, and
+# have room beyond its longest value (partially_delivered, 19).
+TWILIO_STATUS_LENGTH = 32
+# pending -> sending -> sent | skipped | cancelled | failed; sending -> pending when deferred
+# or when its claim's lease ran out (the process that claimed it died)
+SCHEDULED_STATUSES = ("pending", "sending", "sent", "skipped", "cancelled", "failed")
+# Why a scheduled message waits, was dropped or failed (api/outbound/reminders.py decide(),
+# the scheduler, rescheduling, opting out).
+SCHEDULED_REASONS = ("too_late", "quiet_hours", "weekly_cap", "rescheduled", "opted_out", "send_failed", "interrupted")
+
+
+def one_of(values: tuple[str, ...], name: str, constrained: bool = True, length: int | None = None) -> Enum:
+    """A string column that holds one of `values`: as long as the longest, refused in
+    Python (validate_strings) and by a CHECK constraint named ck_<table>_<name>."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=constrained, validate_strings=True,
+                length=length or max(map(len, values)))
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -25,33 +68,39 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: the api stores aware UTC datetimes only")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), Dict[str, Any]: JSON()}
+    # Named CHECK constraints, so a migration can drop or change them (the "ix" entry is
+    # SQLAlchemy's default, kept so index names stay as they are).
+    metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s",
+                                           "ck": "ck_%(table_name)s_%(constraint_name)s"})
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
 class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC pseudonym = Rasa sender id
-    channel: Mapped[str] = mapped_column(String(16))  # "sms" | "whatsapp"
+    # Checked in Python only, no CHECK constraint: on SQLite adding one means copying the
+    # table, and dropping `contacts` there would cascade-delete every row that refers to it.
+    channel: Mapped[str] = mapped_column(one_of(CHANNELS, "channel", constrained=False, length=16))
     address_encrypted: Mapped[str] = mapped_column(Text)  # Fernet token of "+1..." / "whatsapp:+1..."
-    language: Mapped[Optional[str]] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))  # a bot.i18n.supported_language code
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    opted_out_at: Mapped[Optional[datetime]]
-    notice_sent_at: Mapped[Optional[datetime]]  # the one-line privacy/opt-out notice
+    opted_out_at: Mapped[datetime | None]
+    notice_sent_at: Mapped[datetime | None]  # the one-line privacy/opt-out notice
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -66,13 +115,15 @@ class InboundMessage(Base):
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     # Kept only until the turn is answered (cleared then), so a failed turn can be retried.
-    body: Mapped[Optional[str]] = mapped_column(Text)
-    # received -> answered | consent | pending_retry -> answered | failed
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    body: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(one_of(INBOUND_STATUSES, "status"), default="received")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[Optional[datetime]]
+    next_attempt_at: Mapped[datetime | None]
+    # While "processing": the process working on it holds it until then; after that it is
+    # taken to have died, and any process puts the turn back for a retry (api/sms/inbox.py).
+    lease_expires_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_at: Mapped[Optional[datetime]]
+    answered_at: Mapped[datetime | None]
 
 
 class OutboundMessage(Base):
@@ -82,12 +133,12 @@ class OutboundMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # reply | apology | consent | help | reminder | followup
-    via: Mapped[str] = mapped_column(String(8))  # twiml | rest
+    kind: Mapped[str] = mapped_column(one_of(OUTBOUND_KINDS, "kind"))
+    via: Mapped[str] = mapped_column(one_of(VIAS, "via"))
     segments: Mapped[int] = mapped_column(Integer, default=0)
-    twilio_sid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    error_code: Mapped[Optional[str]] = mapped_column(String(16))
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # "SM" + 32 hex digits
+    status: Mapped[str] = mapped_column(String(TWILIO_STATUS_LENGTH), default="queued")
+    error_code: Mapped[str | None] = mapped_column(String(16))  # Twilio's error codes: 5 digits
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,8 +151,8 @@ class StatusEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_sid: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))
-    error_code: Mapped[Optional[str]] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(TWILIO_STATUS_LENGTH))
+    error_code: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -116,16 +167,20 @@ class ScheduledMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # reminder_day_before | reminder_2h | followup_step8/9/10
-    dedupe_key: Mapped[str] = mapped_column(String(96))  # kind + meeting time: one per meeting
+    kind: Mapped[str] = mapped_column(one_of(SCHEDULED_KINDS, "kind"))
+    # kind@meeting time (api/outbound/store.py dedupe_key): one of each kind per meeting
+    dedupe_key: Mapped[str] = mapped_column(String(96))
     due_at: Mapped[datetime]
-    not_after: Mapped[Optional[datetime]]  # a reminder is pointless once the meeting has begun
-    params: Mapped[Dict[str, Any]] = mapped_column(default=dict)  # meeting time, plan token
-    # pending -> sending -> sent | skipped | cancelled | failed
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    reason: Mapped[Optional[str]] = mapped_column(String(32))
+    not_after: Mapped[datetime | None]  # a reminder is pointless once the meeting has begun
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # meeting time, plan token
+    status: Mapped[str] = mapped_column(one_of(SCHEDULED_STATUSES, "status"), default="pending")
+    reason: Mapped[str | None] = mapped_column(one_of(SCHEDULED_REASONS, "reason"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[datetime | None]
+    # While "sending": when it was claimed, and until when the claiming process holds it
+    # (api/outbound/store.py recover_stale).
+    claimed_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
 
 
 class PlanLink(Base):
@@ -135,7 +190,7 @@ class PlanLink(Base):
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    language: Mapped[str] = mapped_column(String(16))
-    plan: Mapped[Dict[str, Any]] = mapped_column()  # already-translated texts from the bot
+    language: Mapped[str] = mapped_column(String(16))  # a bot.i18n.supported_language code
+    plan: Mapped[dict[str, Any]] = mapped_column()  # already-translated texts from the bot
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

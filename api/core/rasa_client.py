@@ -3,7 +3,7 @@ REST channel, with shorter SMS response variations and message metadata)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import httpx
 
@@ -19,11 +19,11 @@ class RasaUnavailable(Exception):
 @dataclass(frozen=True)
 class BotMessage:
     text: str
-    buttons: List[Dict[str, Any]]
-    metadata: Dict[str, Any]
+    buttons: list[dict[str, Any]]
+    metadata: dict[str, Any]
 
     @property
-    def language(self) -> Optional[str]:
+    def language(self) -> str | None:
         return self.metadata.get("language")
 
 
@@ -34,7 +34,7 @@ class RasaClient:
         self._url = base_url.rstrip("/") + path
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_seconds
-        self._client: Optional[httpx.AsyncClient] = None
+        self._client: httpx.AsyncClient | None = None
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -47,7 +47,7 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, sender_id: str, text: str) -> List[BotMessage]:
+    async def send(self, sender_id: str, text: str) -> list[BotMessage]:
         try:
             response = await self.client.post(self._url, json={"sender": sender_id, "message": text})
         except httpx.HTTPError as error:
@@ -75,7 +75,8 @@ class RasaClient:
         return response.status_code == 200
 
 
-def parse_message(item: Dict[str, Any]) -> BotMessage:
+def parse_message(item: dict[str, Any]) -> BotMessage:
     buttons = [b for b in item.get("buttons") or [] if isinstance(b, dict)]
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
-    return BotMessage(text=str(item.get("text") or ""), buttons=buttons, metadata=metadata)
+    metadata = item.get("metadata")
+    return BotMessage(text=str(item.get("text") or ""), buttons=buttons,
+                      metadata=metadata if isinstance(metadata, dict) else {})

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Literal, Optional, Self
+from typing import Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +34,9 @@ PLACEHOLDERS = frozenset({"", "changethis", "secret"})
 SECRET_FIELDS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PHONE_ENCRYPTION_KEY", "CONTACT_ID_SECRET")
 # Twilio's documented test "From" number: valid, never delivers. For local runs only.
 LOCAL_FROM_NUMBER = "+15005550006"
+# A host name as TrustedHostMiddleware matches it: a name or address, or "*." + a domain.
+_HOST_PATTERN = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", re.IGNORECASE)
+_PARAMETER_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 
 
 class Settings(BaseSettings):
@@ -43,16 +48,24 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///var/api.db"
     RASA_URL: str = "http://127.0.0.1:5005"
     PUBLIC_BASE_URL: str = "http://localhost:8000"
+    # The Host names the api answers to, comma-separated ("*.example.org" for subdomains);
+    # any other Host gets 400. Unset: PUBLIC_BASE_URL's host, localhost and 127.0.0.1.
+    ALLOWED_HOSTS: str | None = None
+    # /readyz runs its checks (database, Rasa) at most this often, whatever the traffic.
+    READINESS_CACHE_SECONDS: float = Field(default=5.0, ge=0)
 
-    TWILIO_ACCOUNT_SID: Optional[str] = Field(default=None, repr=False)
-    TWILIO_AUTH_TOKEN: Optional[str] = Field(default=None, repr=False)
-    TWILIO_FROM_NUMBER: Optional[str] = None
+    TWILIO_ACCOUNT_SID: str | None = Field(default=None, repr=False)
+    TWILIO_AUTH_TOKEN: str | None = Field(default=None, repr=False)
+    TWILIO_FROM_NUMBER: str | None = None
     # Points the Twilio client at the local stand-in instead of api.twilio.com.
-    TWILIO_API_BASE_URL: Optional[str] = None
+    TWILIO_API_BASE_URL: str | None = None
+    # Webhook parameter names to accept beyond those Twilio documents, comma-separated:
+    # unknown names are refused (api/sms/inbound.py), and Twilio adds some without notice.
+    TWILIO_EXTRA_PARAMETERS: str = ""
 
     # Fernet key(s), comma-separated to rotate. Secrets stay out of repr(settings).
-    PHONE_ENCRYPTION_KEY: Optional[str] = Field(default=None, repr=False)
-    CONTACT_ID_SECRET: Optional[str] = Field(default=None, repr=False)
+    PHONE_ENCRYPTION_KEY: str | None = Field(default=None, repr=False)
+    CONTACT_ID_SECRET: str | None = Field(default=None, repr=False)
     LOCAL_SECRETS_FILE: str = "var/local_secrets.json"
 
     # Twilio waits 15 s for a webhook answer: past this budget the reply goes by REST API.
@@ -63,18 +76,26 @@ class Settings(BaseSettings):
     TURN_MAX_ATTEMPTS: int = Field(default=10, ge=1)
     # How often the scheduler looks for due reminders and turns to retry.
     SCHEDULER_POLL_SECONDS: float = Field(default=30.0, gt=0)
+    # A turn or scheduled message claimed longer ago than this belongs to a process that
+    # died: any api process takes it back. Keep it well above RASA_TURN_TIMEOUT_SECONDS.
+    CLAIM_LEASE_SECONDS: float = Field(default=600.0, gt=0)
     PLAN_LINK_DAYS: int = Field(default=60, ge=1)
     # Twilio never delivers more than 1,600 characters in one inbound message.
     MAX_INBOUND_CHARS: int = Field(default=1600, ge=1)
     RETENTION_DAYS: int = Field(default=180, ge=1)
+    # Every store is purged after RETENTION_DAYS, not only the api's database: Rasa's
+    # tracker store (the same database endpoints.yml gives Rasa) and the staff events log.
+    RASA_TRACKER_STORE_URL: str = "sqlite:///var/tracker.db"
+    STAFF_EVENTS_PATH: str = "var/staff_events.jsonl"
     QUIET_HOURS_START: int = Field(default=20, ge=0, le=23)
     QUIET_HOURS_END: int = Field(default=8, ge=0, le=23)
+    # Reminders and follow-ups per contact in any 7 days; 0 sends none (each is skipped).
     MAX_MESSAGES_PER_WEEK: int = Field(default=3, ge=0)
     TIMEZONE: str = "America/Los_Angeles"
 
     @field_validator("RASA_URL", "PUBLIC_BASE_URL", "TWILIO_API_BASE_URL")
     @classmethod
-    def _http_url(cls, value: Optional[str]) -> Optional[str]:
+    def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         if not value.startswith(("http://", "https://")):
@@ -92,7 +113,7 @@ class Settings(BaseSettings):
 
     @field_validator("TWILIO_FROM_NUMBER")
     @classmethod
-    def _phone_number(cls, value: Optional[str]) -> Optional[str]:
+    def _phone_number(cls, value: str | None) -> str | None:
         return None if value is None else normalize_address(value)
 
     @model_validator(mode="after")
@@ -132,6 +153,40 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.TIMEZONE)
 
+    @field_validator("ALLOWED_HOSTS")
+    @classmethod
+    def _host_names(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _comma_list(value):
+            raise ValueError("list at least one host name, or leave it unset")
+        for host in _comma_list(value):
+            if not _HOST_PATTERN.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (no scheme, port or path; '*.' only in front)")
+        return value
+
+    @field_validator("TWILIO_EXTRA_PARAMETERS")
+    @classmethod
+    def _parameter_names(cls, value: str) -> str:
+        for name in _comma_list(value):
+            if not _PARAMETER_PATTERN.fullmatch(name):
+                raise ValueError(f"{name!r} is not a Twilio parameter name")
+        return value
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """Loopback names are allowed by default in production too: the container's health
+        check calls http://localhost:8000/healthz, and a Host of localhost points nowhere
+        an attacker controls."""
+        if self.ALLOWED_HOSTS is not None:
+            return [host.lower() for host in _comma_list(self.ALLOWED_HOSTS)]
+        public = urlsplit(self.PUBLIC_BASE_URL).hostname or "localhost"
+        return list(dict.fromkeys([public, "localhost", "127.0.0.1"]))
+
+    @property
+    def twilio_extra_parameters(self) -> frozenset[str]:
+        return frozenset(_comma_list(self.TWILIO_EXTRA_PARAMETERS))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
@@ -139,11 +194,15 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def _is_placeholder(value: Optional[str]) -> bool:
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _is_placeholder(value: str | None) -> bool:
     return value is None or value.strip().lower() in PLACEHOLDERS
 
 
-def _check_production_secret(name: str, value: Optional[str]) -> None:
+def _check_production_secret(name: str, value: str | None) -> None:
     # Like the template's _check_default_secret, but a deployment refuses to start.
     if value is None or not value.strip():
         raise ValueError(f"{name} must be set when ENVIRONMENT=production")
@@ -151,7 +210,7 @@ def _check_production_secret(name: str, value: Optional[str]) -> None:
         raise ValueError(f"{name} is a placeholder ({value!r}); set a real value when ENVIRONMENT=production")
 
 
-def _check_secret_formats(phone_key: Optional[str], contact_secret: Optional[str]) -> None:
+def _check_secret_formats(phone_key: str | None, contact_secret: str | None) -> None:
     if phone_key is not None:
         try:
             PhoneCipher(phone_key)
@@ -169,7 +228,7 @@ def _generate(name: str) -> str:
     return secrets.token_hex(32)
 
 
-def _load_local_secrets(path: Path) -> Dict[str, str]:
+def _load_local_secrets(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -181,7 +240,7 @@ def _load_local_secrets(path: Path) -> Dict[str, str]:
     return {key: value for key, value in data.items() if key in SECRET_FIELDS and isinstance(value, str) and value}
 
 
-def _save_local_secrets(path: Path, values: Dict[str, str]) -> None:
+def _save_local_secrets(path: Path, values: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Created with mode 600 from the start, so the secrets are never world-readable.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

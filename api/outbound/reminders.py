@@ -8,19 +8,21 @@ When the bot saves a meeting, the api schedules (persisted, so a restart loses n
 At send time the rules below apply: nothing between QUIET_HOURS_START and QUIET_HOURS_END in
 the district's time zone (queued for the morning), at most MAX_MESSAGES_PER_WEEK scheduled
 messages in any 7 days (a reminder that cannot go in time is skipped, a follow-up waits),
-nothing to an opted-out contact (opting out cancels them). The rules are pure functions.
+nothing to an opted-out contact (opting out cancels them). MAX_MESSAGES_PER_WEEK=0 turns
+them off: each is still scheduled (the setting may change before it is due), and skipped
+with reason "weekly_cap" when due. The rules are pure functions.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import List, Optional, Sequence
 from zoneinfo import ZoneInfo
+
+from api.core.models import REMINDER_KINDS
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
-REMINDER_KINDS = ("reminder_day_before", "reminder_two_hours")
-FOLLOWUP_KINDS = ("followup_step8", "followup_step9", "followup_step10")
 # A follow-up that could not go out within this long after its time is dropped.
 FOLLOWUP_MAX_DELAY = timedelta(days=7)
 # Reminders due sooner than this after the meeting is saved are not worth sending.
@@ -31,14 +33,14 @@ MIN_LEAD = timedelta(hours=1)
 class Planned:
     kind: str
     due_at: datetime
-    not_after: Optional[datetime]
+    not_after: datetime | None
 
 
 @dataclass(frozen=True)
 class Decision:
     action: str  # "send" | "defer" | "skip"
-    due_at: Optional[datetime] = None
-    reason: Optional[str] = None
+    due_at: datetime | None = None
+    reason: str | None = None
 
 
 def outside_quiet_hours(moment: datetime, zone: ZoneInfo, start: int, end: int) -> datetime:
@@ -55,9 +57,9 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo, start: int, end: int) 
     return morning.astimezone(moment.tzinfo)
 
 
-def plan_for_meeting(meeting_at: datetime, now: datetime) -> List[Planned]:
+def plan_for_meeting(meeting_at: datetime, now: datetime) -> list[Planned]:
     """What to schedule for a meeting saved at `now` (before quiet hours are applied)."""
-    planned: List[Planned] = []
+    planned: list[Planned] = []
     if meeting_at - now > 3 * DAY:
         planned.append(Planned("followup_step8", now + DAY, meeting_at - DAY))
     day_before = meeting_at - DAY
@@ -74,7 +76,7 @@ def plan_for_meeting(meeting_at: datetime, now: datetime) -> List[Planned]:
 def decide(
     kind: str,
     due_at: datetime,
-    not_after: Optional[datetime],
+    not_after: datetime | None,
     now: datetime,
     sent_this_week: Sequence[datetime],
     zone: ZoneInfo,
@@ -90,6 +92,8 @@ def decide(
         if not_after is not None and allowed >= not_after:
             return Decision("skip", reason="quiet_hours")
         return Decision("defer", due_at=allowed, reason="quiet_hours")
+    if weekly_cap == 0:  # no scheduled messages at all: nothing frees a slot, so never wait
+        return Decision("skip", reason="weekly_cap")
     recent = sorted(t for t in sent_this_week if now - t < WEEK)
     if len(recent) >= weekly_cap:
         if kind in REMINDER_KINDS:

@@ -1,26 +1,28 @@
 """The scheduler: stores reminders and follow-ups when a meeting is saved, and a loop in
 the api process that sends what is due (and retries turns kept while Rasa was down).
-Everything lives in the database, so a restart loses nothing; a row is claimed
-(pending -> sending) before it is sent, so two api processes never send it twice."""
+Everything lives in the database, so a restart loses nothing. A row is claimed with a lease
+(pending -> sending, api/outbound/store.py) before anything is decided or sent, so two api
+processes never send it twice, and one whose process died mid-send is recovered by the
+next round of any process."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, List, Optional
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.plans import links as plan_links
 from api.core.db import in_thread
 from api.core.i18n import text
 from api.core.identity import PhoneCipher
 from api.core.models import Contact, ScheduledMessage, utcnow
-from api.sms.delivery import Messenger, send_rest
-from api.outbound.reminders import FOLLOWUP_KINDS, REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
-from api.retention.purge import purge
 from api.core.settings import Settings
+from api.outbound import store
+from api.outbound.reminders import REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
+from api.plans import links as plan_links
+from api.retention import purge_every_store
+from api.sms.delivery import Messenger, send_rest
 from bot.meeting_time import format_meeting_time, read_meeting_time
 
 logger = logging.getLogger(__name__)
@@ -33,34 +35,20 @@ def schedule_meeting(session: Session, settings: Settings, contact_id: str, star
     meeting_at = read_meeting_time(starts_at)
     if meeting_at is None or meeting_at <= now:
         return 0
-    key_suffix = meeting_at.astimezone(settings.zone).isoformat()
-    session.execute(
-        update(ScheduledMessage)
-        .where(ScheduledMessage.contact_id == contact_id, ScheduledMessage.status == "pending",
-               ScheduledMessage.kind.in_(REMINDER_KINDS + FOLLOWUP_KINDS),
-               ScheduledMessage.dedupe_key.not_like(f"%@{key_suffix}"))
-        .values(status="cancelled", reason="rescheduled")
-    )
+    meeting_key = meeting_at.astimezone(settings.zone).isoformat()
+    store.cancel_other_meetings(session, contact_id, meeting_key)
     created = 0
     for planned in plan_for_meeting(meeting_at, now):
         due = outside_quiet_hours(planned.due_at, settings.zone, settings.QUIET_HOURS_START, settings.QUIET_HOURS_END)
         if planned.not_after is not None and due >= planned.not_after:
             continue
-        key = f"{planned.kind}@{key_suffix}"
-        existing = session.scalar(select(ScheduledMessage).where(
-            ScheduledMessage.contact_id == contact_id, ScheduledMessage.dedupe_key == key))
-        if existing is None:
-            session.add(ScheduledMessage(contact_id=contact_id, kind=planned.kind, dedupe_key=key, due_at=due,
-                                         not_after=planned.not_after, params={"meeting_at": meeting_at.isoformat()}))
-            created += 1
-        elif existing.status == "cancelled" and existing.reason == "rescheduled":  # moved back to this time
-            existing.status, existing.reason, existing.due_at = "pending", None, due
-            created += 1
+        created += store.schedule(session, contact_id, planned.kind, store.dedupe_key(planned.kind, meeting_key), due,
+                                  planned.not_after, {"meeting_at": meeting_at.isoformat()})
     session.commit()
     return created
 
 
-def compose(kind: str, meeting_at: datetime, language: Optional[str], link: Optional[str]) -> str:
+def compose(kind: str, meeting_at: datetime, language: str | None, link: str | None) -> str:
     when = format_meeting_time(meeting_at, language or "en")
     if kind in REMINDER_KINDS:
         if link is None:
@@ -75,7 +63,7 @@ class Scheduler:
                  cipher: PhoneCipher, retry_turns: Callable[[datetime], Awaitable[int]]) -> None:
         self.settings, self.sessions, self.messenger, self.cipher = settings, sessions, messenger, cipher
         self.retry_turns = retry_turns
-        self._last_purge: Optional[datetime] = None
+        self._last_purge: datetime | None = None
 
     async def run_forever(self) -> None:
         while True:
@@ -85,63 +73,54 @@ class Scheduler:
                 logger.exception("Scheduler round failed; trying again next round.")
             await asyncio.sleep(self.settings.SCHEDULER_POLL_SECONDS)
 
-    async def run_once(self, now: Optional[datetime] = None) -> int:
-        """One round: kept turns, then due reminders/follow-ups. Returns messages sent."""
+    async def run_once(self, now: datetime | None = None) -> int:
+        """One round: work whose process died, kept turns, then due reminders/follow-ups.
+        Returns messages sent."""
         now = now or utcnow()
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             removed = await in_thread(self._purge, now)
             self._last_purge = now
             if any(removed.values()):
                 logger.info("Retention: removed %s", removed)
+        recovered = await in_thread(self._with_session, store.recover_stale, now)
+        if recovered:
+            logger.warning("%d scheduled messages left mid-send by a stopped process were recovered.", recovered)
         await self.retry_turns(now)
         sent = 0
-        for row_id in await in_thread(self._due, now):
+        for row_id in await in_thread(self._with_session, store.due, now, BATCH):
             sent += await in_thread(self._process, row_id, now)
         return sent
 
-    def _purge(self, now: datetime) -> dict:
+    def _with_session(self, function: Callable, *args: object):
         with self.sessions() as session:
-            return purge(session, now, self.settings.RETENTION_DAYS)
+            return function(session, *args)
 
-    def _due(self, now: datetime) -> List[int]:
-        with self.sessions() as session:
-            return list(session.scalars(
-                select(ScheduledMessage.id).where(ScheduledMessage.status == "pending", ScheduledMessage.due_at <= now)
-                .order_by(ScheduledMessage.due_at).limit(BATCH)
-            ))
+    def _purge(self, now: datetime) -> dict:
+        return purge_every_store(self.sessions, self.settings, now)
 
     def _process(self, row_id: int, now: datetime) -> int:
+        """Claims one due message, then sends, defers or drops it; returns 1 when sent."""
         with self.sessions() as session:
+            lease_until = now + timedelta(seconds=self.settings.CLAIM_LEASE_SECONDS)
+            if not store.claim(session, row_id, now, lease_until):
+                return 0  # another process has it
             row = session.get(ScheduledMessage, row_id)
-            contact = session.get(Contact, row.contact_id) if row is not None else None
-            if row is None or row.status != "pending" or contact is None:
+            if row is None:  # purged with its contact in the meantime
                 return 0
-            if contact.opted_out:
-                row.status, row.reason = "cancelled", "opted_out"
-                session.commit()
+            contact = session.get(Contact, row.contact_id)
+            if contact is None or contact.opted_out:
+                store.finish(session, row_id, "cancelled", "opted_out")
                 return 0
-            sent_this_week = list(session.scalars(
-                select(ScheduledMessage.sent_at).where(
-                    ScheduledMessage.contact_id == row.contact_id, ScheduledMessage.status == "sent",
-                    ScheduledMessage.sent_at > now - WEEK)
-            ))
-            decision = decide(row.kind, row.due_at, row.not_after, now, sent_this_week, self.settings.zone,
-                              self.settings.QUIET_HOURS_START, self.settings.QUIET_HOURS_END,
+            decision = decide(row.kind, row.due_at, row.not_after, now,
+                              store.recent_sends(session, row.contact_id, now - WEEK, excluding=row_id),
+                              self.settings.zone, self.settings.QUIET_HOURS_START, self.settings.QUIET_HOURS_END,
                               self.settings.MAX_MESSAGES_PER_WEEK)
             if decision.action == "defer":
-                row.due_at, row.reason = decision.due_at, decision.reason
-                session.commit()
+                assert decision.due_at is not None  # decide() gives every "defer" its time
+                store.release(session, row_id, decision.due_at, decision.reason)
                 return 0
             if decision.action == "skip":
-                row.status, row.reason = "skipped", decision.reason
-                session.commit()
-                return 0
-            claimed = session.execute(
-                update(ScheduledMessage).where(ScheduledMessage.id == row_id, ScheduledMessage.status == "pending")
-                .values(status="sending")
-            ).rowcount
-            session.commit()
-            if not claimed:
+                store.finish(session, row_id, "skipped", decision.reason)
                 return 0
             token = plan_links.latest_token(session, row.contact_id, now)
             link = plan_links.plan_url(self.settings.PUBLIC_BASE_URL, token) if token else None
@@ -149,8 +128,8 @@ class Scheduler:
             contact_id, kind = row.contact_id, row.kind
         delivered = send_rest(self.sessions, self.messenger, self.cipher, contact_id, kind, [body])
         with self.sessions() as session:
-            session.execute(update(ScheduledMessage).where(ScheduledMessage.id == row_id).values(
-                status="sent" if delivered else "failed", sent_at=now if delivered else None,
-                reason=None if delivered else "send_failed"))
-            session.commit()
+            if delivered:
+                store.finish(session, row_id, "sent", None, sent_at=now)
+            else:
+                store.finish(session, row_id, "failed", "send_failed")
         return delivered

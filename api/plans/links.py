@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, Dict, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.sms.consent import fold
 from api.core.models import PlanLink, utcnow
+from api.sms.consent import fold
 
 # A whole message asking for the plan's questions by text (for phones that can't open links).
 LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})
@@ -17,7 +17,7 @@ TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (3
 MAX_QUESTIONS = 40
 
 
-def clean_plan(plan: Any) -> Optional[Dict[str, Any]]:
+def clean_plan(plan: Any) -> dict[str, Any] | None:
     """The one shape a stored plan has (the page, the SMS list and the reminders read it):
     only the fields they show, as stripped strings or None; questions with text, numbered
     in order. None for something that is not a plan. Idempotent."""
@@ -39,13 +39,13 @@ def clean_plan(plan: Any) -> Optional[Dict[str, Any]]:
     }
 
 
-def _text(value: Any) -> Optional[str]:
+def _text(value: Any) -> str | None:
     """Untrusted text from the bot: stripped, at most 500 characters, None when empty."""
     text = "" if value is None else str(value).strip()
     return text[:500] or None
 
 
-def create_link(session: Session, contact_id: str, plan: Dict[str, Any], language: str, days: int) -> str:
+def create_link(session: Session, contact_id: str, plan: dict[str, Any], language: str, days: int) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     session.add(PlanLink(token=token, contact_id=contact_id, language=language, plan=plan,
@@ -54,7 +54,7 @@ def create_link(session: Session, contact_id: str, plan: Dict[str, Any], languag
     return token
 
 
-def latest_token(session: Session, contact_id: str, now: Optional[datetime] = None) -> Optional[str]:
+def latest_token(session: Session, contact_id: str, now: datetime | None = None) -> str | None:
     """The contact's newest plan link that is still valid (for reminders)."""
     now = now or utcnow()
     return session.scalar(
@@ -69,12 +69,13 @@ def is_list_request(text: str) -> bool:
     return fold(text).strip(" .!?¡¿").upper() in LIST_REQUESTS
 
 
-def latest_plan(session: Session, contact_id: str, now: Optional[datetime] = None) -> Optional[Dict[str, Any]]:
+def latest_plan(session: Session, contact_id: str, now: datetime | None = None) -> dict[str, Any] | None:
     token = latest_token(session, contact_id, now)
-    return session.get(PlanLink, token).plan if token else None
+    link = session.get(PlanLink, token) if token else None
+    return link.plan if link is not None else None
 
 
-def question_lines(plan: Dict[str, Any]) -> str:
+def question_lines(plan: dict[str, Any]) -> str:
     """The questions as numbered lines, without their sources (shorter by SMS)."""
     return "\n".join(f"{q['number']}. {q['text']}" for q in plan["questions"])
 
@@ -82,13 +83,13 @@ def question_lines(plan: Dict[str, Any]) -> str:
 def set_meeting_time(session: Session, contact_id: str, starts_at: str) -> None:
     """The newest plan page shows the meeting saved after it (the reminders link to it)."""
     token = latest_token(session, contact_id)
-    if token:
-        link = session.get(PlanLink, token)
+    link = session.get(PlanLink, token) if token else None
+    if link is not None:
         link.plan = {**link.plan, "meeting_time": starts_at}  # a new dict: JSON columns don't track edits
         session.commit()
 
 
-def find(session: Session, token: str) -> Optional[PlanLink]:
+def find(session: Session, token: str) -> PlanLink | None:
     if not token or len(token) > 64:
         return None
     return session.get(PlanLink, token)

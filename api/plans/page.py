@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 from api.core.i18n import text
 from api.plans.links import clean_plan
@@ -37,7 +37,7 @@ def _csp_hash(source: str) -> str:
 # Headers the route should send with both the plan page and the unavailable pages.
 # The CSP allows the inline <style> and exactly the Print button's onclick (by hash,
 # 'unsafe-hashes'), nothing else: no external loads, no other script, no forms.
-PAGE_HEADERS: Dict[str, str] = {
+PAGE_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
     "X-Robots-Tag": "noindex, nofollow",
     "Referrer-Policy": "no-referrer",
@@ -64,7 +64,7 @@ def _environment():
     )
 
 
-def format_meeting(value: Any, language: str) -> Optional[str]:
+def format_meeting(value: Any, language: str) -> str | None:
     """"Thursday, December 3, 3:30 PM" / "jueves, 3 de diciembre, 3:30 p.m." (LA time):
     the wording the bot used when it confirmed the meeting. None when unreadable."""
     moment = read_meeting_time(value)
@@ -74,11 +74,11 @@ def format_meeting(value: Any, language: str) -> Optional[str]:
 def format_expiry(expires_at: datetime, language: str) -> str:
     """The day the link stops working, in LA time: "December 3, 2026"."""
     if expires_at.tzinfo is None:  # the database stores UTC
-        expires_at = expires_at.replace(tzinfo=timezone.utc)
+        expires_at = expires_at.replace(tzinfo=UTC)
     return format_long_date(expires_at, normalize_language(language))
 
 
-def render_plan_page(plan: Dict[str, Any], language: str, expires_at: datetime) -> str:
+def render_plan_page(plan: dict[str, Any], language: str, expires_at: datetime) -> str:
     """The full HTML5 document for one plan (read through api.plans.links.clean_plan, like
     every stored plan), labels in `language`."""
     lang = normalize_language(language)

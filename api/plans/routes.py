@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.plans import links as plan_links
 from api.core.db import in_thread
-from api.deps import ServicesDep
 from api.core.models import utcnow
+from api.deps import ServicesDep
+from api.plans import links as plan_links
 from api.plans.page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
 from bot.i18n import supported_language
 

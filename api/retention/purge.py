@@ -4,30 +4,35 @@ links go a week after they expire (until then the page says "expired", not "not 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Dict
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete
 from sqlalchemy.orm import Session
 
-from api.core.models import Contact, InboundMessage, OutboundMessage, PlanLink, ScheduledMessage, StatusEvent
+from api.core.db import affected_rows
+from api.core.models import Base, Contact, InboundMessage, OutboundMessage, PlanLink, ScheduledMessage, StatusEvent
 
 EXPIRED_LINK_GRACE = timedelta(days=7)
 FINISHED = ("sent", "skipped", "cancelled", "failed")
 
 
-def purge(session: Session, now: datetime, retention_days: int) -> Dict[str, int]:
+def purge(session: Session, now: datetime, retention_days: int) -> dict[str, int]:
     """Deletes what is older than the retention period; returns how many rows per table."""
     cutoff = now - timedelta(days=retention_days)
     removed = {
-        "plan_links": session.execute(delete(PlanLink).where(PlanLink.expires_at < now - EXPIRED_LINK_GRACE)).rowcount,
-        "inbound_messages": session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount,
-        "outbound_messages": session.execute(delete(OutboundMessage).where(OutboundMessage.created_at < cutoff)).rowcount,
-        "status_events": session.execute(delete(StatusEvent).where(StatusEvent.received_at < cutoff)).rowcount,
-        "scheduled_messages": session.execute(
-            delete(ScheduledMessage).where(ScheduledMessage.status.in_(FINISHED), ScheduledMessage.created_at < cutoff)
-        ).rowcount,
+        "plan_links": _delete(session, PlanLink, PlanLink.expires_at < now - EXPIRED_LINK_GRACE),
+        "inbound_messages": _delete(session, InboundMessage, InboundMessage.received_at < cutoff),
+        "outbound_messages": _delete(session, OutboundMessage, OutboundMessage.created_at < cutoff),
+        "status_events": _delete(session, StatusEvent, StatusEvent.received_at < cutoff),
+        "scheduled_messages": _delete(
+            session, ScheduledMessage, ScheduledMessage.status.in_(FINISHED), ScheduledMessage.created_at < cutoff
+        ),
         # Last: a contact's remaining rows go with it (ON DELETE CASCADE).
-        "contacts": session.execute(delete(Contact).where(Contact.last_seen_at < cutoff)).rowcount,
+        "contacts": _delete(session, Contact, Contact.last_seen_at < cutoff),
     }
     session.commit()
     return removed
+
+
+def _delete(session: Session, model: type[Base], *conditions: ColumnElement[bool]) -> int:
+    """Deletes the rows of `model` that meet every condition; returns how many."""
+    return affected_rows(session.execute(delete(model).where(*conditions)))

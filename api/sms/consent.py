@@ -11,14 +11,13 @@ let the bot answer "help" in context after the required help reply.
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional, Tuple
 
 from bot.text import without_accents
 
 OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
 
 # keyword -> (kind, language); language None when the word is the same in both.
-KEYWORDS: Dict[str, Tuple[str, Optional[str]]] = {
+KEYWORDS: dict[str, tuple[str, str | None]] = {
     # Opt-out: CTIA's list as Twilio applies it (STOP ... QUIT, REVOKE, OPTOUT), then Spanish.
     "STOP": (OPT_OUT, "en"),
     "STOPALL": (OPT_OUT, "en"),
@@ -56,7 +55,8 @@ _EDGE_PUNCTUATION = " \t\r\n.,;:!?¡¿'\"“”‘’()[]*~-_…"
 _STOP_REQUESTS = [
     # English
     r"\b(stop|quit|cease|no more)\s+(texting|txting|messaging|msging|sending|contacting|writing|bothering)\b",
-    r"\b(dont|do not|never|pls dont|please dont)\s+(text|txt|message|msg|sms|contact|write|call)\s+(me|us|this number)\b",
+    r"\b(dont|do not|never|pls dont|please dont)\s+"
+    r"(text|txt|message|msg|sms|contact|write|call)\s+(me|us|this number)\b",
     r"\b(dont|do not|never)\s+send\s+(me|us)\s+(any\s+)?(more\s+)?(texts?|messages?|msgs?|sms)\b",
     r"\b(remove|take|delete)\s+(me|us|my number|this number)\s+(off|from)\b",
     r"\bno\s+(more|longer want)\s+(texts?|messages?|msgs?|sms)\b",
@@ -84,7 +84,7 @@ def fold(text: str) -> str:
     return " ".join(without_accents(text).casefold().split())
 
 
-def canonical_keyword(text: Optional[str]) -> Optional[str]:
+def canonical_keyword(text: str | None) -> str | None:
     """The keyword ("STOP", "ALTO", ...) when the whole message is one, else None."""
     if not text:
         return None
@@ -93,19 +93,19 @@ def canonical_keyword(text: Optional[str]) -> Optional[str]:
     return word if word in KEYWORDS else None
 
 
-def classify(text: Optional[str]) -> Optional[str]:
+def classify(text: str | None) -> str | None:
     """"opt_out", "opt_in" or "help" when the whole message is a keyword, else None."""
     keyword = canonical_keyword(text)
     return KEYWORDS[keyword][0] if keyword else None
 
 
-def keyword_language(text: Optional[str]) -> Optional[str]:
+def keyword_language(text: str | None) -> str | None:
     """"en" or "es" for a keyword in that language; None for INFO (both) or no keyword."""
     keyword = canonical_keyword(text)
     return KEYWORDS[keyword][1] if keyword else None
 
 
-def looks_like_stop_request(text: Optional[str]) -> bool:
+def looks_like_stop_request(text: str | None) -> bool:
     """True for a message that asks in words to stop messages ("please stop texting me",
     "ya no me manden mensajes") without being a keyword; False for the keywords
     themselves, which classify() already handles."""

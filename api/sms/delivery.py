@@ -3,11 +3,13 @@ Twilio's REST API, and their delivery status from Twilio's status callbacks."""
 from __future__ import annotations
 
 import logging
-from typing import Iterable, List, Optional, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from twilio.rest.api.v2010.account.message import MessageInstance
 
 from api.core.contacts import address_of, is_opted_out, opt_out
 from api.core.identity import PhoneCipher, log_id
@@ -18,7 +20,16 @@ from api.sms.twilio_rest import SendFailed, Sent
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBED_RECIPIENT = 21610
-FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "read", "canceled"})
+# The Message resource's Status values, as the twilio library spells them (the same 13
+# as Twilio's "Message status values": queued ... partially_delivered, canceled).
+MESSAGE_STATUSES = frozenset(value for name, value in vars(MessageInstance.Status).items() if name.isupper())
+# A message's life, in order (inbound messages' receiving/received first: they never
+# follow an outbound status). "read" follows "delivered" on channels with read receipts.
+STATUS_ORDER = ("receiving", "received", "scheduled", "accepted", "queued", "sending", "sent",
+                "partially_delivered", "delivered", "read")
+# Nothing moves a message on from these, except "read" after "delivered".
+FINAL_STATUSES = frozenset({"delivered", "read", "undelivered", "failed", "canceled"})
+FAILURES = FINAL_STATUSES - {"delivered", "read"}
 
 
 class Messenger(Protocol):
@@ -34,7 +45,7 @@ def record_twiml(session: Session, contact_id: str, kind: str, parts: Iterable[s
 
 def send_rest(
     sessions: sessionmaker[Session], messenger: Messenger, cipher: PhoneCipher, contact_id: str, kind: str,
-    parts: List[str], respect_opt_out: bool = True,
+    parts: list[str], respect_opt_out: bool = True,
 ) -> int:
     """Sends parts in order through the REST API (blocking: run in a thread); returns how
     many Twilio accepted. Stops at the first failure: later parts make no sense alone."""
@@ -65,17 +76,33 @@ def send_rest(
     return sent
 
 
-def record_status(session: Session, message_sid: str, status: str, error_code: Optional[str]) -> bool:
-    """Stores one status callback; False for one already seen (Twilio retries callbacks)."""
+def moves_forward(current: str, new: str) -> bool:
+    """Whether a status callback moves a message on. Callbacks arrive out of order (and a
+    "sent" one may never come), so a status earlier in the order, or any status after a
+    final one, is history, not news. A status this api set itself ("replied") is earlier
+    than all of Twilio's."""
+    if current in FINAL_STATUSES:
+        return current == "delivered" and new == "read"
+    if new in FAILURES:
+        return True
+    if new not in STATUS_ORDER:
+        return False
+    return current not in STATUS_ORDER or STATUS_ORDER.index(new) > STATUS_ORDER.index(current)
+
+
+def record_status(session: Session, message_sid: str, status: str, error_code: str | None) -> bool:
+    """Stores one status callback (status: one of MESSAGE_STATUSES); False for one already
+    seen (Twilio retries callbacks)."""
+    if status not in MESSAGE_STATUSES:
+        raise ValueError("not a Twilio message status")
     session.add(StatusEvent(message_sid=message_sid, status=status, error_code=error_code))
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
         return False
-    # Callbacks can arrive out of order: never move a message back from a final status.
     current = session.scalar(select(OutboundMessage.status).where(OutboundMessage.twilio_sid == message_sid))
-    if current is not None and (current not in FINAL_STATUSES or status in FINAL_STATUSES):
+    if current is not None and moves_forward(current, status):
         session.execute(
             update(OutboundMessage).where(OutboundMessage.twilio_sid == message_sid)
             .values(status=status, error_code=error_code, updated_at=utcnow())

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 # GSM 03.38 (3GPP TS 23.038, section 6.2.1) default alphabet, one row per 16 codes,
 # 0x00-0x7F. 0x1B (ESC) is the escape into the extension table, not a character, so it is
@@ -93,7 +94,7 @@ def journey_cost(parts: Iterable[str]) -> int:
     return sum(segment_count(part) for part in parts)
 
 
-def render_buttons(text: str, buttons: Optional[Sequence[Mapping[str, Any]]]) -> str:
+def render_buttons(text: str, buttons: Sequence[Mapping[str, Any]] | None) -> str:
     """The text followed by one "n) title" line per quick-reply button.
 
     Every button is numbered, in order, even one without a title: the bot maps a bare
@@ -105,7 +106,7 @@ def render_buttons(text: str, buttons: Optional[Sequence[Mapping[str, Any]]]) ->
     return "\n".join([head, *lines] if head else lines)
 
 
-def split_message(text: str, max_segments: int = 3) -> List[str]:
+def split_message(text: str, max_segments: int = 3) -> list[str]:
     """A long reply as parts of at most max_segments segments each, numbered "(1/3) ".
 
     Cuts at paragraph, then line (menus and list items are lines), then sentence, then
@@ -130,7 +131,7 @@ def split_message(text: str, max_segments: int = 3) -> List[str]:
     return [_prefix(number, total) + piece for number, piece in enumerate(pieces, 1)]
 
 
-def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) -> List[str]:
+def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) -> list[str]:
     """Rasa REST messages ({"text", "buttons"?, ...}) -> the SMS bodies to send, in order.
 
     Buttons become numbered lines. Consecutive messages are joined into one SMS (a blank
@@ -139,8 +140,8 @@ def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) ->
     more). A message too long for one SMS is split and numbered on its own; a short
     message after it may join its last part. Messages without text or buttons (images,
     custom payloads) have nothing to send by SMS and are skipped."""
-    parts: List[str] = []
-    pending: Optional[str] = None
+    parts: list[str] = []
+    pending: str | None = None
     for message in messages:
         text = render_buttons(str(message.get("text") or ""), message.get("buttons")).strip()
         if not text:
@@ -165,11 +166,11 @@ def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) ->
 # --- helpers -------------------------------------------------------------------------
 
 
-def _gsm7_costs(text: str) -> List[int]:
+def _gsm7_costs(text: str) -> list[int]:
     return [2 if ch in _EXTENSION else 1 for ch in text]
 
 
-def _costs(text: str) -> Tuple[List[int], int, int]:
+def _costs(text: str) -> tuple[list[int], int, int]:
     """Per-code-point cost and the single/multi segment sizes of the text's encoding."""
     if is_gsm7(text):
         return _gsm7_costs(text), GSM7_SINGLE, GSM7_MULTI
@@ -195,7 +196,7 @@ def _fits(piece: str, max_segments: int, reserve: int) -> bool:
     return segment_count("0" * reserve + piece) <= max_segments
 
 
-def _boundaries(text: str) -> List[Tuple[int, int, int]]:
+def _boundaries(text: str) -> list[tuple[int, int, int]]:
     """(end of the part before, start of the part after, level) for each whitespace run."""
     found = []
     for run in _WHITESPACE.finditer(text):
@@ -237,7 +238,7 @@ def _hard_cut(text: str, start: int, limit: int) -> int:
     return end
 
 
-def _choose_cut(candidates: List[Tuple[int, int, int]], start: int, limit: int) -> Tuple[int, int, int]:
+def _choose_cut(candidates: list[tuple[int, int, int]], start: int, limit: int) -> tuple[int, int, int]:
     """The farthest cut of the highest level that still fills the part reasonably."""
     for level in (PARAGRAPH, LINE, SENTENCE):
         ends = [cut for cut in candidates if cut[2] == level]
@@ -246,11 +247,11 @@ def _choose_cut(candidates: List[Tuple[int, int, int]], start: int, limit: int) 
     return candidates[-1]
 
 
-def _cut(text: str, max_segments: int, reserve: int) -> List[str]:
+def _cut(text: str, max_segments: int, reserve: int) -> list[str]:
     """Greedy: each part is as long as fits, ending at the best boundary within reach."""
     boundaries = _boundaries(text)
     ends = [cut[0] for cut in boundaries]
-    pieces: List[str] = []
+    pieces: list[str] = []
     start = 0
     while start < len(text):
         if len(text) - start <= _max_chars(max_segments) and _fits(text[start:], max_segments, reserve):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -26,7 +25,7 @@ class SendFailed(Exception):
     """Twilio refused (its error code, e.g. 21610: the recipient opted out at Twilio) or
     could not be reached (no code)."""
 
-    def __init__(self, code: Optional[int], status: Optional[int]) -> None:
+    def __init__(self, code: int | None, status: int | None) -> None:
         super().__init__(f"twilio send failed (code {code}, HTTP {status})")
         self.code, self.status = code, status
 
@@ -44,7 +43,7 @@ class RebasedHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout, logger=logging.getLogger("twilio.http_client"))
         self._base = urlsplit(base_url)
 
-    def request(self, method: str, url: str, *args, **kwargs) -> Response:  # type: ignore[override]
+    def request(self, method: str, url: str, *args, **kwargs) -> Response:
         parts = urlsplit(url)
         rebased = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, parts.fragment))
         return super().request(method, rebased, *args, **kwargs)

@@ -3,21 +3,24 @@
 Every request must carry a valid X-Twilio-Signature computed over PUBLIC_BASE_URL + path
 (the URL Twilio was given, so it works behind a TLS-terminating proxy). Anything else is
 refused before the database is touched: 413 for an oversized body, 400 for a body that is
-not UTF-8 form data, 403 for an unsigned or forged request."""
+not UTF-8 form data or names a parameter twice, 403 for an unsigned or forged request,
+then 400 for a signed one whose fields are not Twilio's (api/sms/inbound.py: a signature
+alone does not pin where one parameter ends and the next begins)."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Dict
+from collections import Counter
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.sms import delivery
 from api.core.db import in_thread
 from api.deps import ServicesDep
-from api.sms.inbound import BadInbound, parse_inbound
+from api.sms import delivery
+from api.sms.inbound import BadForm, parse_inbound, parse_status, shown_name
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/twilio", tags=["twilio"])
@@ -32,7 +35,7 @@ def public_url(base_url: str, request: Request) -> str:
     return f"{base_url}{request.url.path}" + (f"?{query}" if query else "")
 
 
-async def signed_form(request: Request, services: ServicesDep) -> Dict[str, str]:
+async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
@@ -42,9 +45,10 @@ async def signed_form(request: Request, services: ServicesDep) -> Dict[str, str]
         if len(raw) > MAX_BODY_BYTES:
             raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
     try:
-        form = dict(parse_qsl(bytes(raw).decode("utf-8"), keep_blank_values=True, errors="strict"))
+        pairs = parse_qsl(bytes(raw).decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body must be UTF-8 form data") from None
+    form = single_valued(pairs)
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(services.settings.TWILIO_AUTH_TOKEN)
     if not signature or not validator.validate(public_url(services.settings.PUBLIC_BASE_URL, request), form, signature):
@@ -53,15 +57,30 @@ async def signed_form(request: Request, services: ServicesDep) -> Dict[str, str]
     return form
 
 
-SignedForm = Annotated[Dict[str, str], Depends(signed_form)]
+def single_valued(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The form as a dict, refused when a name comes twice: Twilio never repeats one, and
+    a dict (what the signature is checked over) would silently keep only one value."""
+    repeated = [name for name, times in Counter(name for name, _ in pairs).items() if times > 1]
+    if repeated:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"parameter {shown_name(repeated[0])} is repeated")
+    return dict(pairs)
+
+
+SignedForm = Annotated[dict[str, str], Depends(signed_form)]
+
+
+def bad_request(error: BadForm) -> HTTPException:
+    logger.warning("Refused a signed webhook: %s.", error)
+    return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
 
 
 @router.post("/sms")
 async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
+    settings = services.settings
     try:
-        inbound = parse_inbound(form)
-    except BadInbound as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+        inbound = parse_inbound(form, settings.TWILIO_ACCOUNT_SID, settings.twilio_extra_parameters)
+    except BadForm as error:
+        raise bad_request(error) from None
     parts = await services.gateway.handle(inbound)
     twiml = MessagingResponse()
     for part in parts:
@@ -71,15 +90,15 @@ async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
 
 @router.post("/status", status_code=status.HTTP_204_NO_CONTENT)
 async def delivery_status(form: SignedForm, services: ServicesDep) -> Response:
-    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
-    message_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
-    if not sid or len(sid) > 64 or not message_status or len(message_status) > 16:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus are required")
-    error_code = (form.get("ErrorCode") or "").strip()[:16] or None
+    settings = services.settings
+    try:
+        update = parse_status(form, settings.TWILIO_ACCOUNT_SID, settings.twilio_extra_parameters)
+    except BadForm as error:
+        raise bad_request(error) from None
 
     def record() -> bool:
         with services.sessions() as session:
-            return delivery.record_status(session, sid, message_status, error_code)
+            return delivery.record_status(session, update.message_sid, update.status, update.error_code)
 
     await in_thread(record)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,9 +11,10 @@ Strategic Plan", LAUSD with Innovate Public Schools parent leaders).
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import yaml
 
@@ -43,11 +44,11 @@ CONTENT_PATH = _PACKAGE_DIR / "content" / "guide.yml"
 SOURCE_PATH = _PACKAGE_DIR / "source" / "family_guide_2022-26.txt"
 
 #: Grade bands used by the guide's "(For elementary schools)" style markers.
-GRADE_BANDS: Tuple[str, ...] = ("elementary", "middle_high", "high")
+GRADE_BANDS: tuple[str, ...] = ("elementary", "middle_high", "high")
 #: Grades a user can be in, lowest first.
-GRADES: Tuple[str, ...] = ("TK", "K") + tuple(str(n) for n in range(1, 13))
+GRADES: tuple[str, ...] = ("TK", "K") + tuple(str(n) for n in range(1, 13))
 #: Tags for questions/goals that concern a particular group of students.
-NEEDS: Tuple[str, ...] = ("english_learner", "disability", "gifted", "foster_youth", "attendance")
+NEEDS: tuple[str, ...] = ("english_learner", "disability", "gifted", "foster_youth", "attendance")
 
 _BAND_GRADES = {
     "elementary": frozenset({"TK", "K", "1", "2", "3", "4", "5"}),
@@ -56,14 +57,14 @@ _BAND_GRADES = {
 }
 
 
-def _norm_grade(grade: Union[str, int]) -> str:
+def _norm_grade(grade: str | int) -> str:
     g = str(grade).strip().upper()
     if g not in GRADES:
         raise ValueError(f"unknown grade {grade!r}; expected one of {', '.join(GRADES)}")
     return g
 
 
-def band_matches(item_band: Optional[str], grade: Union[str, int]) -> bool:
+def band_matches(item_band: str | None, grade: str | int) -> bool:
     """True if an item for ``item_band`` applies to a student in ``grade``.
 
     ``grade`` is one of "TK", "K", "1".."12" (case-insensitive; ints accepted).
@@ -80,7 +81,7 @@ def band_matches(item_band: Optional[str], grade: Union[str, int]) -> bool:
         raise ValueError(f"unknown grade band {item_band!r}; expected one of {GRADE_BANDS}") from None
 
 
-def grades_match(grades: Optional[str], grade: Union[str, int]) -> bool:
+def grades_match(grades: str | None, grade: str | int) -> bool:
     """True if ``grade`` lies in a span like "K-5", "6-8" or "9-12" (``None`` matches all)."""
     g = _norm_grade(grade)
     if grades is None:
@@ -100,11 +101,11 @@ class Item:
 
     id: str
     text: str
-    grade_band: Optional[str] = None
-    needs: Tuple[str, ...] = ()
-    footnote: Optional[str] = None
+    grade_band: str | None = None
+    needs: tuple[str, ...] = ()
+    footnote: str | None = None
 
-    def applies_to(self, grade: Union[str, int]) -> bool:
+    def applies_to(self, grade: str | int) -> bool:
         return band_matches(self.grade_band, grade)
 
 
@@ -114,14 +115,14 @@ class Goal:
 
     id: str
     text: str
-    grade_band: Optional[str] = None
-    needs: Tuple[str, ...] = ()
+    grade_band: str | None = None
+    needs: tuple[str, ...] = ()
     #: Grade span of a sub-goal, e.g. "K-5" (2D's chronic-absence lines).
-    grades: Optional[str] = None
+    grades: str | None = None
     #: Id of the goal this one is a sub-bullet of.
-    parent: Optional[str] = None
+    parent: str | None = None
 
-    def applies_to(self, grade: Union[str, int]) -> bool:
+    def applies_to(self, grade: str | int) -> bool:
         return band_matches(self.grade_band, grade) and grades_match(self.grades, grade)
 
 
@@ -130,11 +131,11 @@ class Priority:
     id: str
     name: str
     in_guide: bool
-    statement: Optional[str] = None
-    look_for: Tuple[Item, ...] = ()
-    ask: Tuple[Item, ...] = ()
-    success_goals: Tuple[Goal, ...] = ()
-    links: Tuple[str, ...] = ()
+    statement: str | None = None
+    look_for: tuple[Item, ...] = ()
+    ask: tuple[Item, ...] = ()
+    success_goals: tuple[Goal, ...] = ()
+    links: tuple[str, ...] = ()
 
     @property
     def pillar_id(self) -> str:
@@ -150,10 +151,10 @@ class Pillar:
     id: str
     name: str
     in_guide: bool
-    priorities: Tuple[Priority, ...] = ()
-    note: Optional[str] = None
+    priorities: tuple[Priority, ...] = ()
+    note: str | None = None
 
-    def guide_priorities(self) -> Tuple[Priority, ...]:
+    def guide_priorities(self) -> tuple[Priority, ...]:
         return tuple(p for p in self.priorities if p.in_guide)
 
 
@@ -173,7 +174,7 @@ class OrganizingStep:
     title: str
     quote: str
     description: str
-    reflection_questions: Tuple[str, ...]
+    reflection_questions: tuple[str, ...]
     closing_question: str
 
 
@@ -182,8 +183,8 @@ class DistrictGoal:
     number: int
     title: str
     statement: str
-    summary: Optional[str] = None
-    target: Optional[str] = None
+    summary: str | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,14 +193,14 @@ class Guide:
     strategic_plan_url: str
     school_goals_question: str
     pro_tip: str
-    headings: Tuple[Tuple[str, str], ...]
-    ten_steps: Tuple[Step, ...]
-    pillars: Tuple[Pillar, ...]
-    organizing_steps: Tuple[OrganizingStep, ...]
-    district_goals: Tuple[DistrictGoal, ...]
+    headings: tuple[tuple[str, str], ...]
+    ten_steps: tuple[Step, ...]
+    pillars: tuple[Pillar, ...]
+    organizing_steps: tuple[OrganizingStep, ...]
+    district_goals: tuple[DistrictGoal, ...]
 
     # -- lookups ---------------------------------------------------------
-    def pillar(self, pid: Union[str, int]) -> Pillar:
+    def pillar(self, pid: str | int) -> Pillar:
         key = str(pid).strip()
         for p in self.pillars:
             if p.id == key:
@@ -217,10 +218,10 @@ class Guide:
         for p in self.pillars:
             yield from p.priorities
 
-    def guide_pillars(self) -> Tuple[Pillar, ...]:
+    def guide_pillars(self) -> tuple[Pillar, ...]:
         return tuple(p for p in self.pillars if p.in_guide)
 
-    def guide_priorities(self) -> Tuple[Priority, ...]:
+    def guide_priorities(self) -> tuple[Priority, ...]:
         return tuple(pr for p in self.guide_pillars() for pr in p.guide_priorities())
 
     def heading(self, section: str) -> str:
@@ -233,7 +234,7 @@ class Guide:
         out: list[str] = []
         seen: set[str] = set()
 
-        def add(s: Optional[str]) -> None:
+        def add(s: str | None) -> None:
             if s and s not in seen:
                 seen.add(s)
                 out.append(s)
@@ -280,7 +281,7 @@ def _str(d: Mapping[str, Any], key: str, where: str) -> str:
     return v
 
 
-def _opt_str(d: Mapping[str, Any], key: str, where: str) -> Optional[str]:
+def _opt_str(d: Mapping[str, Any], key: str, where: str) -> str | None:
     v = d.get(key)
     if v is None:
         return None
@@ -289,14 +290,14 @@ def _opt_str(d: Mapping[str, Any], key: str, where: str) -> Optional[str]:
     return v
 
 
-def _band(d: Mapping[str, Any], where: str) -> Optional[str]:
+def _band(d: Mapping[str, Any], where: str) -> str | None:
     band = d.get("grade_band")
     if band is not None and band not in GRADE_BANDS:
         raise ValueError(f"{where}: invalid grade_band {band!r}")
     return band
 
 
-def _needs(d: Mapping[str, Any], where: str) -> Tuple[str, ...]:
+def _needs(d: Mapping[str, Any], where: str) -> tuple[str, ...]:
     needs = tuple(d.get("needs") or ())
     bad = [n for n in needs if n not in NEEDS]
     if bad:
@@ -367,6 +368,11 @@ def _check_unique(ids: Iterable[str], what: str) -> None:
         seen.add(i)
 
 
+def _item_ids(priority: Priority) -> list[str]:
+    """Its checklist items', questions' and success goals' ids, in that order."""
+    return [x.id for x in (*priority.look_for, *priority.ask)] + [g.id for g in priority.success_goals]
+
+
 def _build(data: Mapping[str, Any]) -> Guide:
     if not isinstance(data, Mapping):
         raise ValueError("guide content must be a mapping")
@@ -374,9 +380,7 @@ def _build(data: Mapping[str, Any]) -> Guide:
     _check_unique((p.id for p in pillars), "pillar")
     prios: Sequence[Priority] = [pr for p in pillars for pr in p.priorities]
     _check_unique((pr.id for pr in prios), "priority")
-    _check_unique(
-        (x.id for pr in prios for x in (*pr.look_for, *pr.ask, *pr.success_goals)), "item"
-    )
+    _check_unique((i for pr in prios for i in _item_ids(pr)), "item")
     headings = data.get("headings") or {}
     return Guide(
         source=_str(data, "source", "guide"),
@@ -410,8 +414,8 @@ def _build(data: Mapping[str, Any]) -> Guide:
     )
 
 
-@functools.lru_cache(maxsize=None)
-def load_guide(path: Optional[Path] = None) -> Guide:
+@functools.cache
+def load_guide(path: Path | None = None) -> Guide:
     """Load (and cache) the guide content; defaults to ``content/guide.yml`` next to this module."""
     path = CONTENT_PATH if path is None else Path(path)
     with path.open(encoding="utf-8") as fh:

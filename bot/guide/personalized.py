@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import List, Tuple
 
 import yaml
 
@@ -21,9 +20,9 @@ class PersonalizedQuestion:
 
 @dataclass(frozen=True)
 class Personalized:
-    questions: Tuple[PersonalizedQuestion, ...]
+    questions: tuple[PersonalizedQuestion, ...]
 
-    def for_need(self, need: str) -> List[PersonalizedQuestion]:
+    def for_need(self, need: str) -> list[PersonalizedQuestion]:
         return [q for q in self.questions if q.need == need]
 
     def by_id(self, question_id: str) -> PersonalizedQuestion:
@@ -32,11 +31,11 @@ class Personalized:
                 return question
         raise KeyError(question_id)
 
-    def all_texts(self) -> List[str]:
+    def all_texts(self) -> list[str]:
         return [q.text for q in self.questions]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_personalized(path: Path = PERSONALIZED_FILE) -> Personalized:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Personalized(

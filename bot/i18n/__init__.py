@@ -11,30 +11,44 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
+# The checkout that holds bot/ (meaningless once bot is installed as a package).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LOCALES_DIR = Path(os.environ.get("FGA_LOCALES_DIR") or PROJECT_ROOT / "locales")  # overridable for tests
 DOMAIN = "messages"
+LOCALES_ENV_VAR = "FGA_LOCALES_DIR"
+
+
+def find_locales_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """FGA_LOCALES_DIR when set (an installed package, as in the api image; tests), else
+    locales/ in the checkout beside bot/."""
+    configured = environ.get(LOCALES_ENV_VAR)
+    return Path(configured) if configured else PROJECT_ROOT / "locales"
+
+
+LOCALES_DIR = find_locales_dir()
 
 
 def catalog_path(lang: str, locales_dir: Path = LOCALES_DIR, ext: str = "po") -> Path:
     return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.{ext}"
 
 
-@lru_cache(maxsize=None)
-def supported_languages(locales_dir: Path = LOCALES_DIR) -> Tuple[str, ...]:
+@cache
+def supported_languages(locales_dir: Path = LOCALES_DIR) -> tuple[str, ...]:
     """The source language plus every language that ships a catalog."""
+    if not locales_dir.is_dir():
+        # Silently English-only would answer some parents in the wrong language.
+        raise FileNotFoundError(f"no translation catalogs in {locales_dir}: set {LOCALES_ENV_VAR} to locales/")
     found = sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
     return (SOURCE_LANGUAGE,) + tuple(lang for lang in found if lang != SOURCE_LANGUAGE)
 
 
-def supported_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> Optional[str]:
+def supported_language(value: str | None, locales_dir: Path = LOCALES_DIR) -> str | None:
     """The supported language code of a slot value or BCP-47 tag ("es-MX", "ES"); None
     when it names no supported language."""
     if not value:
@@ -43,13 +57,13 @@ def supported_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) ->
     return base if base in supported_languages(locales_dir) else None
 
 
-def normalize_language(value: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
+def normalize_language(value: str | None, locales_dir: Path = LOCALES_DIR) -> str:
     """Maps a slot value or BCP-47 tag to a supported language code, English otherwise."""
     return supported_language(value, locales_dir) or SOURCE_LANGUAGE
 
 
-@lru_cache(maxsize=None)
-def _messages(lang: str, locales_dir: Path = LOCALES_DIR) -> Dict[str, str]:
+@cache
+def _messages(lang: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
     """msgid -> translation for one language, from the compiled .mo (or the .po)."""
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
@@ -70,7 +84,7 @@ def _messages(lang: str, locales_dir: Path = LOCALES_DIR) -> Dict[str, str]:
     }
 
 
-def translate(msgid: str, lang: Optional[str], locales_dir: Path = LOCALES_DIR) -> str:
+def translate(msgid: str, lang: str | None, locales_dir: Path = LOCALES_DIR) -> str:
     """The text in `lang`; the English source (logged) when a translation is missing."""
     if not msgid:
         return msgid

@@ -9,8 +9,8 @@ as a location comment so translators see the context.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List, Tuple
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -23,7 +23,7 @@ from bot.i18n import DOMAIN, LOCALES_DIR, PROJECT_ROOT, catalog_path, clear_cach
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 API_TEXTS_FILE = PROJECT_ROOT / "api" / "texts.yml"
-Message = Tuple[str, str]  # (msgid, location)
+Message = tuple[str, str]  # (msgid, location)
 
 
 def domain_messages(domain_file: Path = DOMAIN_FILE) -> Iterator[Message]:
@@ -51,7 +51,7 @@ def api_messages(texts_file: Path = API_TEXTS_FILE) -> Iterator[Message]:
             yield value, f"api/texts.yml#{group}.{key}"
 
 
-def collect_messages() -> List[Message]:
+def collect_messages() -> list[Message]:
     """All (msgid, location) pairs, domain first, in a stable order."""
     return list(domain_messages()) + list(content_messages()) + list(api_messages())
 
@@ -67,7 +67,7 @@ def build_template() -> Catalog:
     return template
 
 
-def update_catalogs(template: Catalog, locales_dir: Path = LOCALES_DIR) -> List[str]:
+def update_catalogs(template: Catalog, locales_dir: Path = LOCALES_DIR) -> list[str]:
     updated = []
     for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         lang = po_path.parent.parent.name

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+
 from bot.text import without_accents
 
 LANGS = ("en", "es")
@@ -56,20 +57,26 @@ def _fold(s: str) -> str:
     return without_accents(s.lower())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pipeline(lang: str) -> _Pipeline:
     import spacy  # deferred: importing spaCy is slow (thinc may pull in TensorFlow)
     from spacy.matcher import Matcher
+    from spacy.pipeline import Lemmatizer
 
     nlp = spacy.blank(lang)
     # Split on any "/" so "iep/504" is two answers, like "n/a" already is.
-    infixes = list(nlp.Defaults.infixes) + [r"/"]
-    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    infixes = [*(nlp.Defaults.infixes or ()), r"/"]
+    # spaCy types Language.tokenizer as any callable (its Tokenizer is Cython, with no
+    # stub); a blank pipeline's is a Tokenizer. spaCy ignores the same error itself.
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
     lemmas = None
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()  # reads lemma_lookup from the installed spacy-lookups-data
-        lemmas = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        if not isinstance(lemmatizer, Lemmatizer):  # get_pipe is typed as returning any Pipe
+            raise TypeError("the lemmatizer pipe is not a Lemmatizer")
+        lemmas = lemmatizer.lookups.get_table("lemma_lookup")
     except Exception:  # noqa: BLE001 - no lookup tables: fall back to LEMMA == NORM,
         # so <miss> patterns then only match the base form ("miss", not "missing").
         if "lemmatizer" in nlp.pipe_names:
@@ -109,11 +116,12 @@ def _any(values: list[str]) -> Any:
 
 def _piece(nlp, piece: str) -> list[dict]:
     """One space-separated word of a phrase -> token patterns (syntax: see en.yml)."""
-    extra = {}
+    extra: dict[str, Any] = {}
     if piece.startswith("[") and piece.endswith("]"):
         piece, extra["CTX"] = piece[1:-1], True
     if piece.endswith("?") and len(piece) > 1:
         piece, extra["OP"] = piece[:-1], "?"
+    tokens: list[dict[str, Any]]
     if piece == "#":
         tokens = [{"LIKE_NUM": True}]
     elif piece.startswith("<") and piece.endswith(">"):
@@ -154,7 +162,7 @@ def _compile(nlp, entry: Any) -> tuple[list[dict], int, int]:
     right = ctx[::-1].index(False) if False in ctx else 0
     if left == len(ctx) or any(ctx[left:len(ctx) - right]):
         raise ValueError(f"lexicon: context tokens only at the ends of {entry!r}")
-    if any(c and t.get("OP") for c, t in zip(ctx, tokens)):
+    if any(c and t.get("OP") for c, t in zip(ctx, tokens, strict=False)):
         raise ValueError(f"lexicon: a context token cannot be optional in {entry!r}")
     return tokens, left, right
 
@@ -200,9 +208,9 @@ def _best(text: Any, lang: Any, label: str) -> list[Match]:
     blocks = [m for m in matches if m.label == "block" and m.value == label]
     kept: list[Match] = []
     for m in sorted(matches, key=lambda m: (m.i - m.j, m.i)):
-        if m.label == label or (short and m.label == f"{label}_short"):
-            if not any(_overlap(m, o) for o in blocks + kept):
-                kept.append(m)
+        wanted = m.label == label or (short and m.label == f"{label}_short")
+        if wanted and not any(_overlap(m, o) for o in blocks + kept):
+            kept.append(m)
     return kept
 
 

@@ -9,8 +9,8 @@ Spanish-only characters (ñ ¿ ¡ á é í ó ú). Short or mixed replies ("si",
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Dict, FrozenSet, Optional
+from functools import cache
+
 from bot.text import without_accents
 
 MIN_WORDS = 2  # a one-word reply keeps the current language
@@ -32,8 +32,8 @@ def _fold(word: str) -> str:
     return without_accents(word.lower())
 
 
-@lru_cache(maxsize=None)
-def _vocabularies() -> Dict[str, FrozenSet[str]]:
+@cache
+def _vocabularies() -> dict[str, frozenset[str]]:
     """Words that signal one language and not the other (accent-folded)."""
     from spacy.lang.en.stop_words import STOP_WORDS as english
     from spacy.lang.es.stop_words import STOP_WORDS as spanish
@@ -43,7 +43,7 @@ def _vocabularies() -> Dict[str, FrozenSet[str]]:
     return {"en": frozenset(en - es), "es": frozenset(es - en)}
 
 
-def language_scores(text: str) -> Dict[str, int]:
+def language_scores(text: str) -> dict[str, int]:
     vocab = _vocabularies()
     words = [_fold(w) for w in WORD.findall(text or "")]
     scores = {lang: sum(1 for w in words if w in vocab[lang]) for lang in vocab}
@@ -51,13 +51,13 @@ def language_scores(text: str) -> Dict[str, int]:
     return scores
 
 
-def detect_language(text: Optional[str]) -> Optional[str]:
+def detect_language(text: str | None) -> str | None:
     """"en" or "es" when the text clearly is that language, else None."""
     if not text or text.startswith("/") or len(WORD.findall(text)) < MIN_WORDS:
         return None
     scores = language_scores(text[:500])
-    best = max(scores, key=scores.get)
-    other = min(scores, key=scores.get)
+    best = max(scores, key=lambda lang: scores[lang])
+    other = min(scores, key=lambda lang: scores[lang])
     if best == other or scores[best] - scores[other] < MIN_MARGIN:
         return None
     return best

@@ -14,7 +14,8 @@ shorter `channel: sms` variations).
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -33,14 +34,14 @@ class MetadataCollectingOutputChannel(CollectingOutputChannel):
     """Rasa's collecting channel, plus the whitelisted metadata of each message. It takes
     the input channel's name, so the NLG picks that channel's response variations."""
 
-    def __init__(self, channel_name: Text = "collector") -> None:
+    def __init__(self, channel_name: str = "collector") -> None:
         super().__init__()
         self.channel_name = channel_name
 
-    def name(self) -> Text:  # type: ignore[override] - an instance's name, not the class's
+    def name(self) -> str:  # an instance's name, not the class's
         return self.channel_name
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         already = len(self.messages)
         await super().send_response(recipient_id, message)
         metadata = {key: message[key] for key in PASSED_METADATA if message.get(key) is not None}
@@ -49,7 +50,7 @@ class MetadataCollectingOutputChannel(CollectingOutputChannel):
                 collected["metadata"] = metadata
 
 
-async def recent_bot_events(request: Request, sender_id: Text) -> List[Dict[str, Any]]:
+async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, Any]]:
     """The bot's events since the parent's last message, oldest first."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
@@ -66,7 +67,7 @@ async def recent_bot_events(request: Request, sender_id: Text) -> List[Dict[str,
     return list(reversed(recent))
 
 
-async def resolve_menu_reply(request: Request, sender_id: Text, text: Text) -> Text:
+async def resolve_menu_reply(request: Request, sender_id: str, text: str) -> str:
     button = pick_button(text, last_menu(await recent_bot_events(request, sender_id)))
     if button and button.get("payload"):
         return button["payload"]
@@ -75,7 +76,7 @@ async def resolve_menu_reply(request: Request, sender_id: Text, text: Text) -> T
 
 class MenuRestInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -113,5 +114,5 @@ class SmsRestInput(MenuRestInput):
     the api for SMS and WhatsApp: responses may have shorter `channel: sms` variations."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "sms"

@@ -16,7 +16,7 @@ Both are deterministic and untrained; the spaCy pipelines load lazily on first u
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -36,20 +36,20 @@ _NUMBER = re.compile(r"(?<![\d:/])\b(\d{1,2})\b(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\
 LANGUAGES = ("en", "es")
 
 
-def message_languages(text: Text) -> List[Text]:
+def message_languages(text: str) -> list[str]:
     """The languages to read a message in: the detected one, or both for a short or
     mixed reply ("kinder", "tercero", "1 3")."""
     detected = detect_language(text)
     return [detected] if detected else list(LANGUAGES)
 
 
-def entities_in(text: Text) -> List[Dict[str, Any]]:
+def entities_in(text: str) -> list[dict[str, Any]]:
     """Rule-based entities in every plausible language, each (entity, span) once."""
-    found: Dict[tuple, Dict[str, Any]] = {}
+    found: dict[tuple, dict[str, Any]] = {}
     for lang in message_languages(text):
         for entity in extract.extract_all(text, lang):
             found.setdefault((entity["entity"], entity["start"], entity["end"]), entity)
-    by_type: Dict[Text, List[Dict[str, Any]]] = {}
+    by_type: dict[str, list[dict[str, Any]]] = {}
     for entity in found.values():
         by_type.setdefault(entity["entity"], []).append(entity)
     # One value per single-valued entity: the longest span wins (needs can be several).
@@ -58,7 +58,7 @@ def entities_in(text: Text) -> List[Dict[str, Any]]:
     return sorted(chosen, key=lambda e: e["start"])
 
 
-def number_entities(text: Text) -> List[Dict[str, Any]]:
+def number_entities(text: str) -> list[dict[str, Any]]:
     """Stand-alone small numbers ("remove question 3"), not times or dates."""
     return [
         {"entity": "number", "value": m.group(1), "start": m.start(1), "end": m.end(1), "text": m.group(1)}
@@ -66,8 +66,8 @@ def number_entities(text: Text) -> List[Dict[str, Any]]:
     ]
 
 
-def _is_payload(text: Optional[Text]) -> bool:
-    return bool(text) and text.startswith("/")
+def _is_payload(text: str | None) -> bool:
+    return text is not None and text.startswith("/")
 
 
 class UntrainedComponent(GraphComponent):
@@ -76,11 +76,11 @@ class UntrainedComponent(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UntrainedComponent":
+    ) -> UntrainedComponent:
         return cls()
 
 
@@ -90,7 +90,7 @@ class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
         for lang in LANGUAGES:
             extract.warm_up(lang)  # build the spaCy pipelines while the model loads
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text or _is_payload(text):
@@ -102,7 +102,7 @@ class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
         return messages
 
 
-def set_intent(message: Message, intent: Text) -> None:
+def set_intent(message: Message, intent: str) -> None:
     """Makes `intent` the message's intent with full confidence, first in the ranking."""
     chosen = {"name": intent, "confidence": 1.0}
     others = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != intent]
@@ -114,7 +114,7 @@ FALLBACK_INTENT = "nlu_fallback"
 RESCUES = (("choose_topic", ("priority", "pillar")), ("inform", ("grade", "need")))
 
 
-def rescued_intent(entities: List[Dict[str, Any]]) -> Optional[Text]:
+def rescued_intent(entities: list[dict[str, Any]]) -> str | None:
     found = {e.get("entity") for e in entities}
     for intent, signals in RESCUES:
         if found.intersection(signals):
@@ -124,7 +124,7 @@ def rescued_intent(entities: List[Dict[str, Any]]) -> Optional[Text]:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FallbackRescue(UntrainedComponent):
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT:
                 continue
@@ -136,7 +136,7 @@ class FallbackRescue(UntrainedComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyOverride(UntrainedComponent):
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text or _is_payload(text):
@@ -149,7 +149,7 @@ class SafetyOverride(UntrainedComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageDetector(UntrainedComponent, EntityExtractorMixin):
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             detected = detect_language(text) if text and not _is_payload(text) else None

@@ -10,7 +10,7 @@ Buttons that actions add themselves are already translated and are left alone.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -20,7 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.i18n import normalize_language, translate
 
 
-def translate_response(response: Dict[str, Any], lang: Optional[str]) -> Dict[str, Any]:
+def translate_response(response: dict[str, Any], lang: str | None) -> dict[str, Any]:
     """A copy of a response variation with its text and button titles translated."""
     translated = copy.deepcopy(response)
     if translated.get("text"):
@@ -32,16 +32,16 @@ def translate_response(response: Dict[str, Any], lang: Optional[str]) -> Dict[st
 
 
 class CatalogNLG(TemplatedNaturalLanguageGenerator):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> dict[str, Any] | None:
         filled_slots = tracker.current_slot_values()
         response = self._random_response_for(utter_action, output_channel, filled_slots)
         if response is None:

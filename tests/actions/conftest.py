@@ -2,7 +2,7 @@
 factory that builds rasa-sdk Trackers the way the action server receives them."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -15,12 +15,12 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def make_tracker(
-    slots: Optional[Dict[str, Any]] = None,
+    slots: dict[str, Any] | None = None,
     text: str = "",
-    intent: Optional[str] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    active_loop: Optional[str] = None,
+    intent: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
     sender_id: str = "test-contact-1",
 ) -> Tracker:
     all_slots = {"language": "en", "plan_pages": 0, "plan_ready": False}

@@ -26,8 +26,8 @@ from actions.plan_form import ActionAskLookforsSeen, ActionAskPriority, Validate
 from actions.validation import REPHRASE_RESPONSES, next_rephrase
 from bot.events import read_events
 
-PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"], "school": "Breed Street Elementary",
-           "lookfors_seen": False}
+PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"],
+           "school": "Breed Street Elementary", "lookfors_seen": False}
 PLAN_SLOTS = {**PROFILE, "plan_ready": True, "plan_dropped": [], "plan_pages": 0}
 
 
@@ -88,7 +88,8 @@ def test_previous_turn_is_what_the_bot_said_since_the_parents_last_message(track
     def bot(name):
         return {"event": "bot", "metadata": {"utter_action": name}}
 
-    events = [{"event": "user"}, bot("utter_greet"), {"event": "user"}, bot("utter_rephrase_1"), bot("utter_ask_pillar"),
+    events = [{"event": "user"}, bot("utter_greet"),
+              {"event": "user"}, bot("utter_rephrase_1"), bot("utter_ask_pillar"),
               {"event": "user"}]
     assert previous_turn_responses(tracker_factory(events=events)) == ["utter_rephrase_1", "utter_ask_pillar"]
     # the events an action sees also hold what followed the current message
@@ -97,13 +98,16 @@ def test_previous_turn_is_what_the_bot_said_since_the_parents_last_message(track
 
 
 async def test_show_checklist_in_the_form(tracker_factory, dispatcher, domain):
-    tracker = tracker_factory({**PROFILE, "grade": None, "requested_slot": "lookfors_seen"}, text="yes", intent="affirm")
+    slots = {**PROFILE, "grade": None, "requested_slot": "lookfors_seen"}
+    tracker = tracker_factory(slots, text="yes", intent="affirm")
     assert ValidatePlanForm().validate_lookfors_seen("yes", dispatcher, tracker, domain) == {"lookfors_seen": True}
     assert dispatcher.messages[0]["response"] == "utter_lookfors"
     assert "daily outreach" in dispatcher.messages[0]["lookfor_lines"]
 
 
-@pytest.mark.parametrize("text, grade", [("3rd grade", "3"), ("kinder", "K"), ("TK", "TK"), ("12", "12"), ("blue", None)])
+@pytest.mark.parametrize("text, grade", [
+    ("3rd grade", "3"), ("kinder", "K"), ("TK", "TK"), ("12", "12"), ("blue", None),
+])
 async def test_grade(text, grade, tracker_factory, dispatcher, domain):
     tracker = tracker_factory({"requested_slot": "grade"}, text=text, intent="inform")
     assert ValidatePlanForm().validate_grade(text, dispatcher, tracker, domain) == {"grade": grade}
@@ -112,24 +116,160 @@ async def test_grade(text, grade, tracker_factory, dispatcher, domain):
 
 async def test_needs_by_numbers(tracker_factory, dispatcher, domain):
     tracker = tracker_factory({"requested_slot": "needs"}, text="1 2", intent="inform")
-    assert ValidatePlanForm().validate_needs("1 2", dispatcher, tracker, domain) == {"needs": ["english_learner", "disability"]}
+    result = ValidatePlanForm().validate_needs("1 2", dispatcher, tracker, domain)
+    assert result["needs"] == ["english_learner", "disability"]
 
 
-async def test_school_from_the_directory_or_own_words_or_skipped(tracker_factory, dispatcher, domain):
-    validate = ValidatePlanForm().validate_school
-    matched = validate("rosevelt high", dispatcher, tracker_factory(text="rosevelt high", intent="inform"), domain)
-    assert matched["school"] == "Roosevelt Senior High" and matched["school_code"]
-    own = validate("Our Lady Academy", dispatcher, tracker_factory(text="Our Lady Academy", intent="inform"), domain)
-    assert own == {"school": "Our Lady Academy", "school_code": None}
-    skipped = validate("skip", dispatcher, tracker_factory(text="skip", intent="skip"), domain)
-    assert skipped == {"school": "", "school_code": None}
+def school_turn(tracker_factory, text, intent="inform", entities=None, **state):
+    """A reply to the school question, with the question's state so far."""
+    slots = {**PROFILE, "school": None, "school_code": None, "requested_slot": "school", **state}
+    return tracker_factory(slots, text=text, intent=intent, entities=entities, active_loop="plan_form")
+
+
+def answer_school(tracker_factory, dispatcher, domain, text, intent="inform", entities=None, **state):
+    tracker = school_turn(tracker_factory, text, intent, entities, **state)
+    return ValidatePlanForm().validate_school(text, dispatcher, tracker, domain)
+
+
+def asked(result):
+    """The state the next question is asked with (None where the result leaves a slot as is)."""
+    return {k: result.get(k) for k in ("school_candidates", "school_rejected", "school_asked_again")}
+
+
+QUESTION_OVER = {"school_candidates": None, "school_rejected": None, "school_asked_again": None}
+ROOSEVELT = "4172"  # the sample directory's Roosevelt Senior High
+
+
+async def test_a_directory_match_is_offered_not_kept(tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, "rosevelt high")
+    assert result["school"] is None and result["school_candidates"] == [ROOSEVELT]
+    assert dispatcher.messages == []  # the question (action_ask_school) says it
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("yes", "affirm"), ("/affirm", "affirm"), ("1", None), ("sí", None), ("si", "inform"), ("Yes!", "nlu_fallback")],
+)
+async def test_yes_keeps_the_offered_school(text, intent, tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, text, intent, school_candidates=[ROOSEVELT])
+    assert result == {"school": "Roosevelt Senior High", "school_code": ROOSEVELT, **QUESTION_OVER}
+
+
+@pytest.mark.parametrize("text, intent", [("no", "deny"), ("/deny", "deny"), ("2", None), ("nope", "nlu_fallback")])
+async def test_no_asks_once_more_for_the_name(text, intent, tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, text, intent, school_candidates=[ROOSEVELT])
+    assert result["school"] is None
+    assert asked(result) == {"school_candidates": None, "school_rejected": [ROOSEVELT], "school_asked_again": True}
+    # the name again: a school the parent turned down is not offered twice, their own words are kept
+    again = answer_school(tracker_factory, dispatcher, domain, "Roosevelt Elementary", **asked(result))
+    assert again == {"school": "Roosevelt Elementary", "school_code": None, **QUESTION_OVER}
+    assert responses(dispatcher) == ["utter_school_found"]
+
+
+async def test_no_then_a_directory_name_is_offered_again(tracker_factory, dispatcher, domain):
+    state = {"school_rejected": [ROOSEVELT], "school_asked_again": True}
+    result = answer_school(tracker_factory, dispatcher, domain, "escuela breed", **state)
+    assert result["school"] is None and result["school_candidates"] == ["5023"]
+    confirmed = answer_school(tracker_factory, dispatcher, domain, "si", "affirm", **asked(result))
+    assert confirmed["school"] == "Breed Street Elementary" and confirmed["school_code"] == "5023"
+
+
+async def test_close_candidates_are_a_numbered_choice(tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, "garfield or roosevelt")
+    offered = result["school_candidates"]
+    assert result["school"] is None and set(offered) == {ROOSEVELT, "4318"}
+    number = [{"entity": "number", "value": "2"}]
+    second = answer_school(tracker_factory, dispatcher, domain, '/inform{"number": "2"}', "inform", number,
+                           school_candidates=offered)
+    assert second["school_code"] == offered[1]
+    by_text = answer_school(tracker_factory, dispatcher, domain, "1", None, school_candidates=offered)
+    assert by_text["school_code"] == offered[0]
+    for none in ("3", "none of these", "ninguna"):
+        rejected = answer_school(tracker_factory, dispatcher, domain, none, None, school_candidates=offered)
+        assert rejected["school"] is None and rejected["school_rejected"] == offered
+
+
+@pytest.mark.parametrize(
+    "text, intent, state",
+    [
+        ("skip", "skip", {}),
+        ("prefer not to say", "nlu_fallback", {}),
+        ("no quiero decir", "deny", {}),
+        ("no", "deny", {}),  # at the question itself, as before: no school
+        ("skip", "skip", {"school_candidates": [ROOSEVELT]}),  # skip works at the confirmation too
+        ("prefiero no decirlo", "inform", {"school_candidates": [ROOSEVELT, "4318"]}),
+        ("no", "deny", {"school_asked_again": True}),
+    ],
+)
+async def test_skip_ends_the_question_without_a_school(text, intent, state, tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, text, intent, **state)
+    assert result == {"school": "", "school_code": None, **QUESTION_OVER}
+
+
+async def test_own_words_that_name_a_school_are_kept(tracker_factory, dispatcher, domain):
+    result = answer_school(tracker_factory, dispatcher, domain, "Our Lady Academy")
+    assert result == {"school": "Our Lady Academy", "school_code": None, **QUESTION_OVER}
+    said = dispatcher.messages[0]
+    assert said["response"] == "utter_school_found" and said["school"] == "Our Lady Academy"
+
+
+@pytest.mark.parametrize("text", ["1", "Maria Lopez", "my son is in 3rd grade", "mi hijo va en tercero"])
+async def test_a_number_a_name_or_a_sentence_is_never_kept(text, tracker_factory, dispatcher, domain):
+    first = answer_school(tracker_factory, dispatcher, domain, text)
+    assert first["school"] is None  # asked again, once
+    assert asked(first) == {"school_candidates": None, "school_rejected": [], "school_asked_again": True}
+    second = answer_school(tracker_factory, dispatcher, domain, text, **asked(first))
+    assert second == {"school": "", "school_code": None, **QUESTION_OVER}  # then on, without a school
+    assert responses(dispatcher) == ["utter_school_not_kept"]
+
+
+@pytest.mark.parametrize(
+    "state, response, variables",
+    [
+        ({}, "utter_ask_school", {}),
+        ({"school_candidates": [ROOSEVELT]}, "utter_ask_school_confirm", {"school": "Roosevelt Senior High"}),
+        ({"school_candidates": [ROOSEVELT, "4318"]}, "utter_ask_school_choice_2",
+         {"school_1": "Roosevelt Senior High", "school_2": "Garfield Senior High"}),
+        ({"school_candidates": ["5023", "5274", "5318"]}, "utter_ask_school_choice_3",
+         {"school_1": "Breed Street Elementary", "school_2": "Soto Street Elementary",
+          "school_3": "Sheridan Street Elementary"}),
+        ({"school_asked_again": True, "school_rejected": [ROOSEVELT]}, "utter_ask_school_again", {}),
+    ],
+)
+async def test_ask_school_says_what_the_question_is_waiting_for(
+    state, response, variables, tracker_factory, dispatcher, domain
+):
+    from actions.plan_form import ActionAskSchool
+
+    await run(ActionAskSchool(), dispatcher, school_turn(tracker_factory, "", **state), domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == response
+    assert {k: message.get(k) for k in variables} == variables
+
+
+def test_school_questions_buttons_are_yes_no_or_the_schools_and_none(domain):
+    confirm = domain["responses"]["utter_ask_school_confirm"][0]["buttons"]
+    assert [b["payload"] for b in confirm] == ["/affirm", "/deny"]
+    for count in (2, 3):
+        buttons = domain["responses"][f"utter_ask_school_choice_{count}"][0]["buttons"]
+        assert [b["title"] for b in buttons[:-1]] == [f"{{school_{n}}}" for n in range(1, count + 1)]
+        assert buttons[-1]["payload"] == "/deny"
+
+
+async def test_needs_answered_starts_the_school_question_afresh(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "needs", "school_candidates": [ROOSEVELT], "school_asked_again": True},
+                              text="1", intent="inform")
+    result = ValidatePlanForm().validate_needs("1", dispatcher, tracker, domain)
+    assert result == {"needs": ["english_learner"], **QUESTION_OVER}
 
 
 async def test_ask_priority_lists_the_pillars_priorities(tracker_factory, dispatcher, domain):
     await run(ActionAskPriority(), dispatcher, tracker_factory({"pillar": "3"}), domain)
     message = dispatcher.messages[0]
     assert message["response"] == "utter_ask_priority" and message["pillar_name"] == "Engagement and Collaboration"
-    assert [b["payload"] for b in message["buttons"]] == ['/choose_topic{"priority": "3A"}', '/choose_topic{"priority": "3B"}']
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/choose_topic{"priority": "3A"}', '/choose_topic{"priority": "3B"}',
+    ]
 
 
 async def test_ask_lookfors_offer_carries_the_priority_statement(tracker_factory, dispatcher, domain):
@@ -155,7 +295,8 @@ async def test_plan_travels_as_data_in_the_parents_language(tracker_factory, dis
     assert plan["language"] == "es" and plan["priority"] == "2D"
     assert plan["priority_name"] == "Asistencia sobresaliente" and plan["pillar_name"] == "Alegría y Bienestar"
     assert [q["number"] for q in plan["questions"]] == list(range(1, len(lines) + 1))
-    assert all(line.startswith(f"{q['number']}. {q['text']} ({q['source']})") for q, line in zip(plan["questions"], lines))
+    assert all(line.startswith(f"{q['number']}. {q['text']} ({q['source']})")
+               for q, line in zip(plan["questions"], lines, strict=False))
     assert plan["look_for"] and all(text.startswith(("La escuela", "El Distrito")) for text in plan["look_for"])
     assert plan["school"] == "Breed Street Elementary" and plan["meeting_time"] is None
 
@@ -192,7 +333,8 @@ async def test_drop_question(tracker_factory, dispatcher, domain):
      ("different topic", [], {"pillar": None, "priority": None})],
 )
 async def test_change_priority_keeps_the_profile(text, entities, expected, tracker_factory, dispatcher, domain):
-    events = await run(ActionChangePriority(), dispatcher, tracker_factory(PLAN_SLOTS, text=text, entities=entities), domain)
+    tracker = tracker_factory(PLAN_SLOTS, text=text, entities=entities)
+    events = await run(ActionChangePriority(), dispatcher, tracker, domain)
     slots = slots_of(events)
     assert {k: slots[k] for k in ("pillar", "priority")} == expected
     assert slots["plan_ready"] is False and slots["lookfors_seen"] is None
@@ -201,9 +343,11 @@ async def test_change_priority_keeps_the_profile(text, entities, expected, track
 
 async def test_meeting_time_from_free_text(tracker_factory, dispatcher, domain):
     tracker = tracker_factory({"requested_slot": "meeting_time"}, text="next tuesday at 3", intent="set_meeting")
-    value = ValidateMeetingForm().validate_meeting_time("next tuesday at 3", dispatcher, tracker, domain)["meeting_time"]
+    found = ValidateMeetingForm().validate_meeting_time("next tuesday at 3", dispatcher, tracker, domain)
+    value = found["meeting_time"]
     assert value.endswith(("-08:00", "-07:00")) and "T15:00:00" in value
-    partial = ValidateMeetingForm().validate_meeting_time("tuesday", dispatcher, tracker_factory(text="tuesday"), domain)
+    day_only = tracker_factory(text="tuesday")
+    partial = ValidateMeetingForm().validate_meeting_time("tuesday", dispatcher, day_only, domain)
     assert partial == {"meeting_time": None} and responses(dispatcher) == ["utter_meeting_time_incomplete"]
 
 
@@ -215,7 +359,8 @@ async def test_meeting_message_with_and_without_school(tracker_factory, dispatch
 
 
 async def test_invite_mentions_the_meeting_when_saved(tracker_factory, dispatcher, domain):
-    await run(ActionInviteParents(), dispatcher, tracker_factory({**PLAN_SLOTS, "meeting_time": "2026-12-01T15:00:00-08:00"}), domain)
+    tracker = tracker_factory({**PLAN_SLOTS, "meeting_time": "2026-12-01T15:00:00-08:00"})
+    await run(ActionInviteParents(), dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_invite_text"
     assert dispatcher.messages[0]["meeting_when"].startswith("Tuesday, December 1")
 
@@ -286,7 +431,8 @@ async def test_english_switch(tracker_factory, dispatcher, domain):
 
 async def test_pillars_overview_then_detail(tracker_factory, dispatcher, domain):
     await run(ActionPillarsOverview(), dispatcher, tracker_factory(), domain)
-    said = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_pillars_overview"}}, {"event": "user"}]
+    said = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_pillars_overview"}},
+            {"event": "user"}]
     await run(ActionPillarsOverview(), dispatcher, tracker_factory(events=said), domain)
     assert responses(dispatcher) == ["utter_pillars_overview", "utter_pillars_detail"]
     assert "2D Outstanding attendance" in dispatcher.messages[1]["pillar_lines"]
@@ -310,7 +456,8 @@ async def test_greeting_asks_for_a_language_first(tracker_factory, dispatcher, d
 
 
 async def test_choosing_a_language_after_the_question_greets_in_it(tracker_factory, dispatcher, domain):
-    events = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_choose_language"}}, {"event": "user"}]
+    events = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_choose_language"}},
+              {"event": "user"}]
     tracker = tracker_factory({"language": None}, text='/change_language{"language": "es"}',
                               entities=[{"entity": "language", "value": "es"}], events=events)
     result = await run(ActionChangeLanguage(), dispatcher, tracker, domain)
@@ -325,4 +472,6 @@ async def test_help_twice_in_a_row_rephrases_instead(tracker_factory, dispatcher
     await run(ActionHelp(), dispatcher, tracker_factory(events=[{"event": "user"}]), domain)
     events = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": "utter_help"}}, {"event": "user"}]
     await run(ActionHelp(), dispatcher, tracker_factory(events=events), domain)
-    assert [r for r in responses(dispatcher) if r] == ["utter_help", "utter_what_next", "utter_rephrase_1", "utter_what_next"]
+    assert [r for r in responses(dispatcher) if r] == [
+        "utter_help", "utter_what_next", "utter_rephrase_1", "utter_what_next",
+    ]

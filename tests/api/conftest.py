@@ -13,9 +13,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -25,10 +26,10 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from api.core.settings import Settings
 from api.prestart import upgrade
 from devtools.sms_console import inbound_form, parse_twiml
 from devtools.twilio_standin import serve_in_thread
-from api.core.settings import Settings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -51,7 +52,7 @@ def serve(app: FastAPI):
 # --- PostgreSQL ------------------------------------------------------------------------
 
 
-def _pg_bin(name: str) -> Optional[str]:
+def _pg_bin(name: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else shutil.which(name)
 
@@ -68,7 +69,7 @@ def postgres_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="fga-pg-"))
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()
-    as_user: List[str] = []
+    as_user: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
@@ -117,17 +118,21 @@ class RasaPeer:
     """Answers POST /webhooks/sms/webhook like Rasa's REST channel, as a test scripts it."""
 
     url: str = ""
-    received: List[Dict[str, Any]] = field(default_factory=list)
-    replies: List[List[Dict[str, Any]]] = field(default_factory=list)  # one per turn, in order
-    default_reply: List[Dict[str, Any]] = field(default_factory=lambda: [{"text": "ok", "metadata": {"language": "en"}}])
+    received: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[list[dict[str, Any]]] = field(default_factory=list)  # one per turn, in order
+    default_reply: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"text": "ok", "metadata": {"language": "en"}}]
+    )
     delay_seconds: float = 0.0
     status: int = 200
+    root_requests: int = 0  # the api's reachability checks
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.get("/")
-        async def root() -> Dict[str, str]:
+        async def root() -> dict[str, str]:
+            self.root_requests += 1
             return {"status": "ok"}
 
         @app.post("/webhooks/sms/webhook")
@@ -165,7 +170,7 @@ def twilio_standin() -> Iterator[Any]:
         yield app
 
 
-def standin_messages(standin: Any, to: Optional[str] = None) -> List[Dict[str, Any]]:
+def standin_messages(standin: Any, to: str | None = None) -> list[dict[str, Any]]:
     import httpx
 
     params = {"to": to} if to else {}
@@ -176,7 +181,7 @@ def standin_messages(standin: Any, to: Optional[str] = None) -> List[Dict[str, A
 
 
 def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> Settings:
-    values: Dict[str, Any] = dict(
+    values: dict[str, Any] = dict(
         ENVIRONMENT="local",
         DATABASE_URL=database_url,
         RASA_URL=rasa_url,
@@ -188,6 +193,9 @@ def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: 
         PHONE_ENCRYPTION_KEY=PHONE_KEY,
         CONTACT_ID_SECRET="contact-id-secret-for-tests-0123456789",
         LOCAL_SECRETS_FILE=str(tmp_path / "secrets.json"),
+        # Never the checkout's own var/ stores: a retention pass in a test would purge them.
+        RASA_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+        STAFF_EVENTS_PATH=str(tmp_path / "staff_events.jsonl"),
         RASA_REPLY_BUDGET_SECONDS=2.0,
         TURN_RETRY_BASE_SECONDS=1.0,
     )
@@ -216,15 +224,15 @@ def client(settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def sign(path: str, params: Dict[str, str], token: str = AUTH_TOKEN) -> str:
+def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(PUBLIC_BASE_URL + path, params)
 
 
-def inbound_params(body: str, sid: Optional[str] = None, from_: str = PARENT) -> Dict[str, str]:
+def inbound_params(body: str, sid: str | None = None, from_: str = PARENT) -> dict[str, str]:
     return inbound_form(body, from_, "+15005550006", ACCOUNT_SID, sid)
 
 
-def post_signed(client: TestClient, path: str, params: Dict[str, str], signature: Optional[str] = None):
+def post_signed(client: TestClient, path: str, params: dict[str, str], signature: str | None = None):
     return client.post(
         path,
         content=urlencode(params).encode("utf-8"),
@@ -239,7 +247,7 @@ def text_the_bot(client: TestClient, body: str, **kwargs: Any):
     return post_signed(client, "/webhooks/twilio/sms", inbound_params(body, **kwargs))
 
 
-def table_rows(database_url: str, model: Any) -> List[Any]:
+def table_rows(database_url: str, model: Any) -> list[Any]:
     """Every row of a model's table, read on a connection of its own (as an operator would)."""
     from sqlalchemy import create_engine, select
 
@@ -250,6 +258,6 @@ def table_rows(database_url: str, model: Any) -> List[Any]:
     return list(found)
 
 
-def twiml_messages(response) -> List[str]:
+def twiml_messages(response) -> list[str]:
     """The message bodies of a webhook's TwiML answer, read as the `make sms` console reads them."""
     return parse_twiml(response.text)

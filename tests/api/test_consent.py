@@ -18,7 +18,9 @@ def test_the_keyword_table_is_exactly_the_required_one():
     "kind, word",
     [("opt_out", w) for w in OPT_OUT_WORDS] + [("opt_in", w) for w in OPT_IN_WORDS] + [("help", w) for w in HELP_WORDS],
 )
-@pytest.mark.parametrize("spelling", ["{}", "{lower}", "{title}", "  {}  ", "{}.", "{}!", "{lower}!!!", "\n{}?\n", "¡{}!", "'{}'"])
+@pytest.mark.parametrize("spelling", [
+    "{}", "{lower}", "{title}", "  {}  ", "{}.", "{}!", "{lower}!!!", "\n{}?\n", "¡{}!", "'{}'",
+])
 def test_keywords_in_any_case_with_spaces_and_punctuation(kind, word, spelling):
     text = spelling.format(word, lower=word.lower(), title=word.title())
     assert classify(text) == kind

@@ -96,7 +96,9 @@ def test_contact_id_is_not_a_plain_hash_of_the_number():
     assert contact_id(NUMBER, SECRET)[2:] not in hashlib.sha256(NUMBER.encode()).hexdigest()
 
 
-@pytest.mark.parametrize("secret, error", [(b"", ValueError), (b"short", ValueError), ("a-str-secret-0123456789", TypeError)])
+@pytest.mark.parametrize("secret, error", [
+    (b"", ValueError), (b"short", ValueError), ("a-str-secret-0123456789", TypeError),
+])
 def test_contact_id_needs_a_real_secret(secret, error):
     with pytest.raises(error):
         contact_id(NUMBER, secret)

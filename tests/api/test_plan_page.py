@@ -10,11 +10,10 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import pytest
 
@@ -29,27 +28,37 @@ from api.plans.page import (
     render_plan_unavailable,
 )
 
-EXPIRES = datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)  # Dec 4, 0:00 in Los Angeles
+EXPIRES = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)  # Dec 4, 0:00 in Los Angeles
 SOURCE_EN = "Family Guide, 1A: What to ask"
+SOURCE_ES = "Guía, 1A: Qué preguntar"
+
+
+def numbered(texts: list[str], source: str) -> list[dict]:
+    """A plan's questions as the bot sends them: numbered from 1, each with its source."""
+    return [{"number": number, "text": text, "source": source} for number, text in enumerate(texts, 1)]
+
 
 PLAN_EN = {
     "language": "en",
     "priority": "1A",
     "priority_name": "High quality instruction",
     "pillar_name": "Academic Excellence",
-    "questions": [
-        {"number": 1, "text": "How do I know my child is on track academically? How do I know if my child needs additional support?", "source": SOURCE_EN},
-        {"number": 2, "text": "How can we work together to support my student's academic progress and all students at this school?", "source": SOURCE_EN},
-        {"number": 3, "text": "What does high-quality instruction look like at your school? What should I look for to know this is happening?", "source": SOURCE_EN},
-        {"number": 4, "text": "What high-quality instructional materials are teachers using on a daily basis?", "source": SOURCE_EN},
-        {"number": 5, "text": "What kind of ongoing support is provided to teachers to make sure they have what they need to provide structured literacy instruction?", "source": SOURCE_EN},
-        {"number": 6, "text": "What is the school's focus for professional development this year (e.g., literacy)?", "source": SOURCE_EN},
-        {"number": 7, "text": "How does my child's school use data to deliver personalized instruction to support all students?", "source": SOURCE_EN},
-    ],
+    "questions": numbered([
+        "How do I know my child is on track academically? How do I know if my child needs additional support?",
+        "How can we work together to support my student's academic progress and all students at this school?",
+        "What does high-quality instruction look like at your school? "
+        "What should I look for to know this is happening?",
+        "What high-quality instructional materials are teachers using on a daily basis?",
+        "What kind of ongoing support is provided to teachers to make sure they have what they need to provide "
+        "structured literacy instruction?",
+        "What is the school's focus for professional development this year (e.g., literacy)?",
+        "How does my child's school use data to deliver personalized instruction to support all students?",
+    ], SOURCE_EN),
     "look_for": [
         "Teachers deliver instruction that is high quality, rigorous, standards based, and culturally responsive.",
         "My principal regularly observes classroom instruction and provides feedback to improve practice.",
-        "Teachers are supported with high-quality, ongoing professional development and coaching for effective teaching, learning, and leadership.",
+        "Teachers are supported with high-quality, ongoing professional development and coaching for effective "
+        "teaching, learning, and leadership.",
         "Newly hired teachers receive targeted professional development and coaching.",
         "Data is being used regularly to guide instruction and personalize student learning.",
     ],
@@ -62,13 +71,13 @@ PLAN_ES = {
     "priority": "1A",
     "priority_name": "Instrucción de alta calidad",
     "pillar_name": "Excelencia académica",
-    "questions": [
-        {"number": 1, "text": "¿Cómo sé si mi hijo va bien en sus estudios?", "source": "Guía, 1A: Qué preguntar"},
-        {"number": 2, "text": "¿Cómo podemos trabajar juntos para apoyar el progreso de mi hijo?", "source": "Guía, 1A: Qué preguntar"},
-        {"number": 3, "text": "¿Qué materiales usan los maestros cada día?", "source": "Guía, 1A: Qué preguntar"},
-        {"number": 4, "text": "¿Cuál es el enfoque de desarrollo profesional este año?", "source": "Guía, 1A: Qué preguntar"},
-        {"number": 5, "text": "¿Cómo usa la escuela los datos para personalizar la enseñanza?", "source": "Guía, 1A: Qué preguntar"},
-    ],
+    "questions": numbered([
+        "¿Cómo sé si mi hijo va bien en sus estudios?",
+        "¿Cómo podemos trabajar juntos para apoyar el progreso de mi hijo?",
+        "¿Qué materiales usan los maestros cada día?",
+        "¿Cuál es el enfoque de desarrollo profesional este año?",
+        "¿Cómo usa la escuela los datos para personalizar la enseñanza?",
+    ], SOURCE_ES),
     "look_for": ["Los maestros dan una enseñanza rigurosa y culturalmente relevante."],
     "school": "Escuela Primaria Gratts",
     "meeting_time": "2026-12-03T15:30:00-08:00",
@@ -86,7 +95,7 @@ class Tags(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.tags: List[Tuple[str, Dict[str, str]]] = []
+        self.tags: list[tuple[str, dict[str, str]]] = []
         self.style = ""
         self._in_style = False
 
@@ -144,7 +153,8 @@ def test_untrusted_values_are_escaped_everywhere():
     allowed = {"html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "p", "dl", "div", "dt",
                "dd", "time", "button", "section", "ol", "li", "span", "ul", "footer"}
     assert {tag for tag, _ in parsed.tags} <= allowed
-    handlers = [(tag, name, value) for tag, attrs in parsed.tags for name, value in attrs.items() if name.startswith("on")]
+    handlers = [(tag, name, value)
+                for tag, attrs in parsed.tags for name, value in attrs.items() if name.startswith("on")]
     assert handlers == [("button", "onclick", PRINT_ONCLICK)]
     assert not [attrs for _, attrs in parsed.tags if "src" in attrs or "href" in attrs]
     # The hostile values still reach the parent as readable text.
@@ -225,11 +235,12 @@ def test_meeting_and_expiry_formatters():
     assert format_meeting("2026-12-03T15:30:00-08:00", "en") == "Thursday, December 3, 3:30 PM"
     assert format_meeting("2026-12-03T23:30:00+00:00", "en") == "Thursday, December 3, 3:30 PM"  # LA time
     assert format_meeting("2026-12-03T15:30:00", "en-US") == "Thursday, December 3, 3:30 PM"  # naive = LA
-    assert re.fullmatch(r"jueves, 3 de diciembre, 3:30\s?p\.\s?m\.", format_meeting("2026-12-03T15:30:00-08:00", "es-MX"))
+    spanish = format_meeting("2026-12-03T15:30:00-08:00", "es-MX")
+    assert re.fullmatch(r"jueves, 3 de diciembre, 3:30\s?p\.\s?m\.", spanish)
     assert format_meeting(None, "en") is None and format_meeting("", "en") is None
     assert format_meeting("not a date", "es") is None
     assert format_expiry(EXPIRES, "en") == "December 4, 2026"
-    assert format_expiry(datetime(2026, 12, 4, 7, 59, tzinfo=timezone.utc), "en") == "December 3, 2026"  # LA date
+    assert format_expiry(datetime(2026, 12, 4, 7, 59, tzinfo=UTC), "en") == "December 3, 2026"  # LA date
     assert format_expiry(datetime(2026, 12, 4, 8, 0), "es") == "4 de diciembre de 2026"  # naive = UTC
 
 
@@ -286,13 +297,14 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
 STRESS = plan(
     school="Escuela Secundaria " + "Supercalifragilisticexpialidocious" * 3,
-    questions=PLAN_EN["questions"][:6] + [{"number": 7, "text": "https://example.org/" + "a" * 120, "source": SOURCE_EN}],
+    questions=(PLAN_EN["questions"][:6]
+               + [{"number": 7, "text": "https://example.org/" + "a" * 120, "source": SOURCE_EN}]),
     look_for=PLAN_EN["look_for"] + ["x" * 200],
 )
 
 
 class _Pages(BaseHTTPRequestHandler):
-    pages: Dict[str, str] = {}
+    pages: dict[str, str] = {}
 
     def do_GET(self):  # noqa: N802 (http.server API)
         body = self.pages.get(self.path)

@@ -119,3 +119,28 @@ def test_follow_up_that_would_wait_too_long_is_dropped():
     sent = [now - DAY, now - DAY, now - DAY]
     decision = decide("followup_step10", due, None, now, sent, **RULES)
     assert decision.action == "skip" and decision.reason == "weekly_cap"
+
+
+@pytest.mark.parametrize("kind", ["reminder_day_before", "followup_step9"])
+def test_a_weekly_cap_of_zero_skips_everything_at_once(kind):
+    # MAX_MESSAGES_PER_WEEK=0: no scheduled messages at all; a follow-up does not wait for
+    # a slot that never frees.
+    now = la(2026, 12, 5, 10, 0)
+    for sent in ([], [now - DAY]):
+        decision = decide(kind, now, None, now, sent, **{**RULES, "weekly_cap": 0})
+        assert decision.action == "skip" and decision.reason == "weekly_cap"
+
+
+def test_every_reason_a_decision_gives_can_be_stored():
+    from api.core.models import SCHEDULED_REASONS
+
+    now = la(2026, 12, 5, 10, 0)
+    decisions = [
+        decide("reminder_two_hours", now, now, now, [], **RULES),
+        decide("reminder_two_hours", la(2026, 12, 2, 6, 30), la(2026, 12, 2, 7, 45), la(2026, 12, 2, 6, 30), [],
+               **RULES),
+        decide("followup_step9", la(2026, 12, 1, 22, 0), None, la(2026, 12, 1, 22, 0), [], **RULES),
+        decide("followup_step9", now, None, now, [now - DAY] * 3, **RULES),
+    ]
+    assert {d.reason for d in decisions} == {"too_late", "quiet_hours", "weekly_cap"}
+    assert {d.reason for d in decisions} <= set(SCHEDULED_REASONS)

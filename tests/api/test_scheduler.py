@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from api.core import contacts
-from api.plans import links as plan_links
 from api.core.models import ScheduledMessage
+from api.outbound import store
 from api.outbound.scheduler import schedule_meeting
+from api.plans import links as plan_links
 from api.services import build_services
 from tests.api.conftest import PARENT, make_settings, standin_messages
 
@@ -132,7 +133,8 @@ def test_rescheduling_cancels_the_old_reminders(services):
 def test_meeting_in_the_past_schedules_nothing(services):
     cid = new_contact(services)
     with services.sessions() as session:
-        assert schedule_meeting(session, services.settings, cid, (SAVED_AT - timedelta(days=1)).isoformat(), SAVED_AT) == 0
+        yesterday = (SAVED_AT - timedelta(days=1)).isoformat()
+        assert schedule_meeting(session, services.settings, cid, yesterday, SAVED_AT) == 0
         assert schedule_meeting(session, services.settings, cid, "not a date", SAVED_AT) == 0
 
 
@@ -166,3 +168,87 @@ def test_a_number_twilio_has_unsubscribed_is_opted_out_here_too(services, twilio
     assert {row.status for kind, row in rows.items() if kind != "followup_step8"} == {"cancelled"}
     with services.sessions() as session:
         assert contacts.is_opted_out(session, cid)
+
+
+def test_a_weekly_cap_of_zero_sends_nothing_and_every_round_completes(tmp_path, database_url, twilio_standin):
+    settings = make_settings(tmp_path, database_url, "http://127.0.0.1:9", twilio_standin.state.url,
+                             MAX_MESSAGES_PER_WEEK=0)
+    services = build_services(settings)
+    try:
+        cid = new_contact(services)
+        with services.sessions() as session:
+            assert schedule_meeting(session, settings, cid, MEETING.isoformat(), SAVED_AT) == 5
+        each_in_time = (SAVED_AT + timedelta(days=1, hours=1), MEETING - timedelta(days=1, minutes=-1),
+                        MEETING - timedelta(hours=2, minutes=-1), MEETING + timedelta(days=8))
+        assert sum(run(services, moment) for moment in each_in_time) == 0
+        rows = scheduled(services)
+    finally:
+        services.close()
+    assert standin_messages(twilio_standin) == []
+    assert {(row.status, row.reason) for row in rows.values()} == {("skipped", "weekly_cap")}
+
+
+# --- the scheduled messages' store (api/outbound/store.py) -------------------------------
+
+
+def one_scheduled(services, kind="followup_step9", due_at=SAVED_AT) -> int:
+    cid = new_contact(services)
+    with services.sessions() as session:
+        assert store.schedule(session, cid, kind, store.dedupe_key(kind, "m"), due_at, None, {})
+        session.commit()
+        return session.scalar(select(ScheduledMessage.id))
+
+
+def test_store_a_claim_is_won_once_and_released_to_pending(services):
+    row_id = one_scheduled(services)
+    with services.sessions() as session:
+        assert store.due(session, SAVED_AT, 10) == [row_id]
+        assert store.claim(session, row_id, SAVED_AT, SAVED_AT + timedelta(minutes=10))
+        assert not store.claim(session, row_id, SAVED_AT, SAVED_AT + timedelta(minutes=10))
+        assert store.due(session, SAVED_AT, 10) == []
+        later = SAVED_AT + timedelta(hours=22)
+        store.release(session, row_id, later, "quiet_hours")
+        row = session.get(ScheduledMessage, row_id)
+        session.refresh(row)
+        assert (row.status, row.due_at, row.reason, row.lease_expires_at) == ("pending", later, "quiet_hours", None)
+        assert store.due(session, SAVED_AT, 10) == [] and store.due(session, later, 10) == [row_id]
+
+
+def test_store_finish_only_settles_a_claimed_message(services):
+    row_id = one_scheduled(services)
+    with services.sessions() as session:
+        store.finish(session, row_id, "sent", None, sent_at=SAVED_AT)  # not claimed: nothing happens
+        assert session.scalar(select(ScheduledMessage.status)) == "pending"
+        store.claim(session, row_id, SAVED_AT, SAVED_AT + timedelta(minutes=10))
+        store.finish(session, row_id, "sent", None, sent_at=SAVED_AT)
+        row = session.get(ScheduledMessage, row_id)
+        session.refresh(row)
+        assert (row.status, row.sent_at) == ("sent", SAVED_AT)
+
+
+def test_store_recent_sends_count_what_another_process_is_sending(services):
+    cid = new_contact(services)
+    with services.sessions() as session:
+        for kind in ("followup_step8", "followup_step9", "followup_step10"):
+            store.schedule(session, cid, kind, store.dedupe_key(kind, "m"), SAVED_AT, None, {})
+        session.commit()
+        first, second, third = session.scalars(select(ScheduledMessage.id).order_by(ScheduledMessage.id)).all()
+        for row_id in (first, second, third):
+            store.claim(session, row_id, SAVED_AT, SAVED_AT + timedelta(minutes=10))
+        store.finish(session, first, "sent", None, sent_at=SAVED_AT - timedelta(days=1))
+        week_ago = SAVED_AT - timedelta(days=7)
+        assert sorted(store.recent_sends(session, cid, week_ago, excluding=third)) == [
+            SAVED_AT - timedelta(days=1), SAVED_AT]  # the sent one, and the other one being sent
+        assert store.recent_sends(session, cid, SAVED_AT, excluding=third) == []
+
+
+def test_store_schedule_brings_back_a_message_cancelled_by_a_reschedule(services):
+    cid = new_contact(services)
+    with services.sessions() as session:
+        assert store.schedule(session, cid, "followup_step9", "followup_step9@a", SAVED_AT, None, {})
+        assert not store.schedule(session, cid, "followup_step9", "followup_step9@a", SAVED_AT, None, {})
+        assert store.cancel_other_meetings(session, cid, "b") == 1
+        assert store.cancel_other_meetings(session, cid, "b") == 0
+        assert store.schedule(session, cid, "followup_step9", "followup_step9@a", SAVED_AT, None, {})
+        session.commit()
+        assert session.scalar(select(ScheduledMessage.status)) == "pending"

@@ -132,7 +132,7 @@ def test_production_with_every_secret_set(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="api.core.settings"):
         settings = Settings(**PRODUCTION)
     assert settings.ENVIRONMENT == "production"
-    assert settings.CONTACT_ID_SECRET == PRODUCTION["CONTACT_ID_SECRET"]
+    assert PRODUCTION["CONTACT_ID_SECRET"] == settings.CONTACT_ID_SECRET
     assert caplog.text == ""
     assert not secrets_file(tmp_path).exists()  # production never generates
 

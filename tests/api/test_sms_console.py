@@ -6,7 +6,6 @@ import io
 import re
 import secrets
 import socket
-from typing import Dict, List
 
 import pytest
 from fastapi import FastAPI, Request, Response
@@ -15,6 +14,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from api.core.settings import Settings
 from api.sms.segments import segment_count
+from api.sms.twilio_rest import TwilioMessenger
 from devtools.sms_console import (
     Console,
     ConsoleError,
@@ -25,7 +25,6 @@ from devtools.sms_console import (
     run,
     webhook_url,
 )
-from api.sms.twilio_rest import TwilioMessenger
 from devtools.twilio_standin import create_standin_app, serve_in_thread
 from tests.api.conftest import twilio_settings
 
@@ -132,7 +131,7 @@ class FakeApi:
     PUBLIC_BASE_URL it was configured with (not the address it listens on) and answers TwiML."""
 
     def __init__(self, public_base_url: str, token: str) -> None:
-        self.received: List[Dict[str, str]] = []
+        self.received: list[dict[str, str]] = []
         self.app = FastAPI()
 
         @self.app.post("/webhooks/twilio/sms")

@@ -7,8 +7,9 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Dict, List
+from typing import Any
 
 import pytest
 import requests
@@ -44,7 +45,7 @@ class Receiver:
     """Plays the api's status-callback endpoint: records what arrives, answers 204."""
 
     def __init__(self) -> None:
-        self.calls: List[Dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.app = FastAPI()
 
@@ -55,7 +56,7 @@ class Receiver:
                 self.calls.append({"url": str(request.url), "params": form,
                                    "signature": request.headers.get("x-twilio-signature")})
 
-    def for_sid(self, sid: str) -> List[Dict[str, Any]]:
+    def for_sid(self, sid: str) -> list[dict[str, Any]]:
         with self.lock:
             return [call for call in self.calls if call["params"].get("MessageSid") == sid]
 
@@ -101,13 +102,13 @@ def messenger(settings) -> TwilioMessenger:
     return TwilioMessenger(settings)
 
 
-def recorded(url: str, **params: Any) -> List[Dict[str, Any]]:
+def recorded(url: str, **params: Any) -> list[dict[str, Any]]:
     response = requests.get(url + "/_standin/messages", params=params, timeout=5)
     response.raise_for_status()
     return response.json()
 
 
-def raw_create(url: str, form: Dict[str, str], auth=(ACCOUNT_SID, AUTH_TOKEN), account: str = ACCOUNT_SID):
+def raw_create(url: str, form: dict[str, str], auth=(ACCOUNT_SID, AUTH_TOKEN), account: str = ACCOUNT_SID):
     return requests.post(f"{url}/2010-04-01/Accounts/{account}/Messages.json", data=form, auth=auth, timeout=5)
 
 

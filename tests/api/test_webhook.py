@@ -50,7 +50,8 @@ def nothing_stored(settings) -> bool:
 
 def test_unsigned_request_is_refused_and_changes_nothing(client, settings, rasa_peer):
     params = inbound_params("hello")
-    response = client.post(SMS, content=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post(SMS, content=urlencode(params), headers=unsigned)
     assert response.status_code == 403
     assert nothing_stored(settings) and rasa_peer.received == []
 
@@ -86,7 +87,8 @@ def test_invalid_utf8_is_a_bad_request(client, settings):
 
 def test_unsigned_10_kb_body_is_refused(client, settings, rasa_peer):
     params = inbound_params("é" * 5_000)  # 10 kB of UTF-8, 60 kB once form-encoded
-    response = client.post(SMS, content=urlencode(params), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post(SMS, content=urlencode(params), headers=unsigned)
     assert response.status_code == 403
     assert nothing_stored(settings) and rasa_peer.received == []
 
@@ -238,6 +240,26 @@ def test_help_answers_with_program_frequency_rates_and_stop(client, rasa_peer, w
     assert rasa_peer.received == []
 
 
+@pytest.mark.parametrize("word,language", [("HELP", "en"), ("ayuda", "es")])
+def test_help_and_too_long_say_the_numbers_the_settings_hold(tmp_path, database_url, rasa_peer, twilio_standin,
+                                                            word, language):
+    """The texts take their numbers from the settings, not from a copy typed in texts.yml."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.api.conftest import PUBLIC_BASE_URL, make_settings
+
+    settings = make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url,
+                             MAX_MESSAGES_PER_WEEK=2, MAX_INBOUND_CHARS=1200)
+    with TestClient(create_app(settings, run_scheduler=False), base_url=PUBLIC_BASE_URL) as local_client:
+        help_text = "\n".join(twiml_messages(text_the_bot(local_client, word)))
+        too_long = "\n".join(twiml_messages(text_the_bot(local_client, "a" * 1201)))
+    assert {"en": "at most 2 a week", "es": "2 por semana como máximo"}[language] in help_text
+    assert "3" not in help_text
+    # The language is not known yet (HELP does not choose one): both languages, each its own way.
+    assert "1,200 characters" in too_long and "1.200 caracteres" in too_long
+
+
 def test_yes_from_a_subscribed_parent_is_an_ordinary_answer(client, rasa_peer):
     text_the_bot(client, "YES")
     assert rasa_peer.received[-1]["message"] == "YES"
@@ -284,6 +306,20 @@ def test_dead_rasa_gets_an_apology_and_the_message_is_kept_then_retried(client, 
     (sent,) = standin_messages(twilio_standin)
     assert sent["body"].endswith("ok")
     assert rows(settings, InboundMessage)[0].status == "answered"
+
+
+def test_yes_kept_while_rasa_is_down_is_retried_as_yes(client, settings, rasa_peer, twilio_standin):
+    text_the_bot(client, "hello")  # a subscribed contact, mid-conversation
+    rasa_peer.status = 500
+    assert "We saved your message" in "\n".join(twiml_messages(text_the_bot(client, "YES")))
+    kept = [r for r in rows(settings, InboundMessage) if r.status == "pending_retry"]
+    assert [r.body for r in kept] == ["YES"]
+    rasa_peer.status = 200
+    rasa_peer.received.clear()
+    time.sleep(settings.TURN_RETRY_BASE_SECONDS + 0.1)
+    client.portal.call(client.app.state.services.scheduler.run_once)
+    assert [r["message"] for r in rasa_peer.received] == ["YES"]
+    assert {r.status for r in rows(settings, InboundMessage)} == {"answered"}
 
 
 def test_kept_message_goes_to_rasa_before_the_next_one(client, settings, rasa_peer):
@@ -377,11 +413,10 @@ def test_concurrent_deliveries_of_one_message_make_one_turn(tmp_path, database_u
     settings = make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url)
     params = inbound_params("hello")
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(SMS, params)}
-    with serve(create_app(settings, run_scheduler=False)) as url:
-        # The api checks signatures against PUBLIC_BASE_URL, whatever host it is reached on.
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            responses = list(pool.map(lambda _: httpx.post(url + SMS, content=urlencode(params), headers=headers,
-                                                           timeout=20), range(5)))
+    # The api checks signatures against PUBLIC_BASE_URL, whatever host it is reached on.
+    with serve(create_app(settings, run_scheduler=False)) as url, ThreadPoolExecutor(max_workers=5) as pool:
+        responses = list(pool.map(lambda _: httpx.post(url + SMS, content=urlencode(params), headers=headers,
+                                                       timeout=20), range(5)))
     assert [r.status_code for r in responses] == [200] * 5
     answered = [r for r in responses if "<Message>" in r.text]
     assert len(answered) == 1 and len(rasa_peer.received) == 1

@@ -52,27 +52,33 @@ def test_form_ask_responses_or_actions_exist(domain):
             assert f"utter_ask_{slot}" in domain["responses"] or f"action_ask_{slot}" in domain["actions"], slot
 
 
+# Calls whose strings speak to developers (logs, errors, command lines), not to parents.
+DEVELOPER_CALLS = {"warning", "exception", "error", "info", "debug", "ArgumentParser", "print", "add_argument",
+                   "SchoolDirectoryError", "ValueError", "KeyError"}
+
+
 def _sentences_in(path: Path):
     """String constants that read like prose: three or more words that start with a
     capital or end like a sentence (docstrings, log and exception messages excluded;
     lowercase vocabulary lists for parsers are data, not text)."""
     tree = ast.parse(path.read_text())
     skip = set()
+    documented = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and ast.get_docstring(node):
+        if isinstance(node, documented) and ast.get_docstring(node):
             skip.add(id(node.body[0].value))
         if isinstance(node, (ast.Call, ast.Raise)):
             func = getattr(node, "func", None)
             name = getattr(func, "attr", None) or getattr(func, "id", None) if func is not None else None
-            if isinstance(node, ast.Raise) or name in {"warning", "exception", "error", "info", "debug", "ArgumentParser",
-                                                         "print", "add_argument", "SchoolDirectoryError", "ValueError", "KeyError"}:
+            if isinstance(node, ast.Raise) or name in DEVELOPER_CALLS:
                 for sub in ast.walk(node):
                     skip.add(id(sub))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
             value = node.value.strip()
             words = re.findall(r"[A-Za-zÁÉÍÓÚáéíóúñ]{2,}", value)
-            if len(words) >= 3 and (re.match(r"^[A-ZÁÉÍÓÚ¿¡][a-záéíóúñ]+ ", value) or re.search(r"[a-z][.?!:]$", value)):
+            reads_like_a_sentence = re.match(r"^[A-ZÁÉÍÓÚ¿¡][a-záéíóúñ]+ ", value) or re.search(r"[a-z][.?!:]$", value)
+            if len(words) >= 3 and reads_like_a_sentence:
                 yield node.lineno, node.value
 
 
@@ -88,5 +94,6 @@ DEVELOPER_TOOLS = {"cli.py", "sms_console.py", "twilio_standin.py"}
 def test_no_user_facing_sentences_in_python(path):
     allowed = {"a 'sender' string of 1-128 characters is required", "a 'message' string is required",
                "the assistant could not process this message"}
-    prose = [(line, text) for line, text in _sentences_in(path) if text not in allowed and not text.startswith(("/", "%"))]
+    prose = [(line, text) for line, text in _sentences_in(path)
+             if text not in allowed and not text.startswith(("/", "%"))]
     assert not prose, prose

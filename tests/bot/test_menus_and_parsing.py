@@ -100,11 +100,74 @@ def test_show_or_skip(intent, text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("Roosevelt High", "Roosevelt High"), ("<b>Belmont</b>", "Belmont"), ("  lots   of   space ", "lots of space"),
-     ("my daughter maria goes to the school on 4th street near the park", None), ("", None)],
+    [
+        ("Roosevelt High", "Roosevelt High"),
+        ("Our Lady Academy", "Our Lady Academy"),
+        ("<b>Belmont High</b>", "Belmont High"),
+        ("  Santa   Rosa   Charter ", "Santa Rosa Charter"),
+        ("Escuela Primaria Niños Héroes", "Escuela Primaria Niños Héroes"),
+        ("colegio san jose", "colegio san jose"),
+        ("Harbor Teacher Prep Academy", "Harbor Teacher Prep Academy"),
+    ],
 )
-def test_school_free_text(text, expected):
+def test_school_free_text_kept_when_it_names_a_school(text, expected):
     assert parsing.parse_school_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1", "12", "Maria Lopez", "maria", "my son is in 3rd grade", "mi hijo esta en tercer grado",
+        "my daughter maria goes to the school on 4th street near the park",  # a sentence, a child's name
+        "my kids school", "la escuela de mi hijo", "she goes to high school", "school", "middle school",
+        "la primaria", "call me 323 555 0123 school", "maria@example.com school", "www.school.org",
+        "Lopez " * 3 + "Academy " * 4, "A" * 77 + " High", "", None, "<script>alert(1)</script>",
+    ],
+)
+def test_school_free_text_never_a_number_a_name_or_a_sentence(text):
+    assert parsing.parse_school_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("skip", "pass", True), (None, "skip", True), (None, "Skip it please", True),
+        (None, "I'd rather not say", True), (None, "prefer not to say", True), (None, "No quiero decir", True),
+        (None, "prefiero no decirlo", True), (None, "saltar", True), (None, "OMITIR", True),
+        ("inform", "roosevelt", False), ("deny", "no", False), (None, "", False), (None, None, False),
+    ],
+)
+def test_wants_to_skip(intent, text, expected):
+    assert parsing.wants_to_skip(intent, text) is expected
+
+
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("affirm", "/affirm", True), ("deny", "/deny", False), (None, "1", True), (None, "2", False), (None, "3", None),
+        (None, "yes", True), (None, "Yes!", True), (None, "sí", True), (None, "Si", True), (None, "claro", True),
+        (None, "no", False), (None, "No.", False), (None, "nope", False), (None, "no es", False),
+        (None, "breed street", None), (None, "", None), ("inform", "si es esa escuela la de mi hijo", None),
+    ],
+)
+def test_yes_no(intent, text, expected):
+    assert parsing.parse_yes_no(intent, text) is expected
+
+
+@pytest.mark.parametrize(
+    "intent, text, entities, count, expected",
+    [
+        ("affirm", "yes", [], 1, 1), ("deny", "no", [], 1, 0), (None, "2", [], 1, 0), (None, "sí", [], 1, 1),
+        (None, "garfield", [], 1, None),
+        ("inform", '/inform{"number": "2"}', [{"entity": "number", "value": "2"}], 3, 2),
+        (None, "1", [], 2, 1), (None, "2", [], 2, 2), (None, "3", [], 2, 0), (None, "4", [], 3, 0),
+        (None, "5", [], 3, None),
+        ("deny", "/deny", [], 2, 0), (None, "none of these", [], 3, 0), (None, "ninguna", [], 2, 0),
+        (None, "no, ninguna de esas", [], 2, 0), ("affirm", "yes", [], 2, None), (None, "breed", [], 2, None),
+    ],
+)
+def test_candidate_reply(intent, text, entities, count, expected):
+    assert parsing.parse_candidate_reply(intent, text, entities, count) == expected
 
 
 @pytest.mark.parametrize(
@@ -120,3 +183,32 @@ def test_grade_from_entity_or_text():
     assert parsing.parse_grade("", [{"entity": "grade", "value": "K"}]) == "K"
     assert parsing.parse_grade("she is in 3rd grade") == "3"
     assert parsing.parse_grade("purple") is None
+
+
+# --------------------------------------------------------------------------
+# Free text kept for staff and echoed by SMS: never markup
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("&lt;img src=x onerror=alert(1)&gt;", ""),  # an escaped tag is still a tag
+        ("&lt;script&gt;alert(1)&lt;/script&gt; Belmont", "alert(1) Belmont"),
+        ("&amp;lt;script&amp;gt;x&amp;lt;/script&amp;gt;", "x"),  # double-escaped: unescaped until stable
+        ("<b>Belmont</b>", "Belmont"),
+        ("a < b > c", "a b c"),
+        ("<<b>>Breed", "Breed"),
+        ("Tom &amp; Jerry", "Tom & Jerry"),
+        ("line\nbreak\ttab\x00nul", "line break tabnul"),
+    ],
+)
+def test_clean_free_text_leaves_no_markup(text, expected):
+    assert parsing.clean_free_text(text, 80) == expected
+
+
+@pytest.mark.parametrize("depth", range(1, 12))
+def test_clean_free_text_never_has_angle_brackets_however_deep_the_escaping(depth):
+    text = "<img src=x onerror=alert(1)>"
+    for _ in range(depth):
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cleaned = parsing.clean_free_text(text, 200)
+    assert "<" not in cleaned and ">" not in cleaned

@@ -11,6 +11,7 @@ from bot.schools import (
     BEST_MATCH_MIN_MARGIN,
     BEST_MATCH_MIN_SCORE,
     ENV_VAR,
+    MAX_SUGGESTIONS,
     REQUIRED_COLUMNS,
     SAMPLE_CSV,
     SchoolDirectory,
@@ -182,6 +183,65 @@ def test_match_returns_ranked_candidates(sample: SchoolDirectory) -> None:
 
 def test_module_level_best_match_uses_default_directory() -> None:
     assert best_match("rosevelt high").school_code == load_directory().best_match("roosevelt").school_code
+
+
+# --------------------------------------------------------------------------
+# Suggestions: what the bot asks the parent to confirm
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("rosevelt high", ["Roosevelt Senior High"]),  # one confident match: "Is it ...?"
+        ("lincon", ["Lincoln Senior High"]),
+        ("primaria breed street", ["Breed Street Elementary"]),  # Spanish level word
+        ("la secundaria de el sereno", ["El Sereno Middle School"]),
+        ("prepa belmont", ["Belmont Senior High"]),
+        ("roosevelt elementary", ["Roosevelt Senior High"]),  # unsure (level mismatch), still asked about
+        ("garfield or roosevelt", ["Garfield Senior High", "Roosevelt Senior High"]),  # a short choice
+    ],
+)
+def test_suggestions(sample: SchoolDirectory, text: str, names: list) -> None:
+    assert [m.name for m in sample.suggestions(text)] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1", "12", "Maria Lopez", "maria", "my son is in 3rd grade", "mi hijo esta en tercer grado",
+     "la escuela de mi hijo", "skip", "prefer not to say", "no quiero decir", "yes", "no", "", None],
+)
+def test_no_suggestion_for_a_number_a_name_a_sentence_or_a_skip(sample: SchoolDirectory, text) -> None:
+    assert sample.suggestions(text) == []
+
+
+def test_suggestions_leave_out_schools_the_parent_turned_down(sample: SchoolDirectory) -> None:
+    assert sample.suggestions("roosevelt", exclude=["4172"]) == []
+    assert [m.name for m in sample.suggestions("garfield or roosevelt", exclude=["4318"])] == ["Roosevelt Senior High"]
+
+
+def test_suggestions_are_few_and_close(tmp_path: Path) -> None:
+    names = ["Sunrise Elementary", "Sunset Elementary", "Sunnyside Elementary", "Sunland Elementary",
+             "Breed Street Elementary"]
+    body = HEADER + "\n" + "".join(f"{n:04d},{name},,K-5,East\n" for n, name in enumerate(names, 1))
+    directory = load_directory(write_csv(tmp_path, body))
+    offered = directory.suggestions("sunrise or sunset or sunnyside or sunland")
+    assert 2 <= len(offered) <= MAX_SUGGESTIONS
+    assert all(offered[0].score - m.score <= 0.15 for m in offered)
+
+
+def test_accents_and_spanish_words_on_either_side(tmp_path: Path) -> None:
+    body = f"{HEADER}\n0001,Escuela Primaria Peña,Peña,K-5,East\n0002,Núñez Middle School,Núñez,6-8,East\n"
+    directory = load_directory(write_csv(tmp_path, body))
+    assert directory.best_match("escuela pena").school_code == "0001"  # typed without the tilde
+    assert directory.best_match("primaria Peña").school_code == "0001"
+    assert directory.best_match("la secundaria nunez").school_code == "0002"
+    assert directory.best_match("Nuñes").school_code == "0002"  # a typo and half an accent
+
+
+def test_similarity_is_rapidfuzz(sample: SchoolDirectory) -> None:
+    from rapidfuzz import fuzz
+
+    # the score of a one-word name typed with a typo is rapidfuzz's ratio of the two words
+    assert sample.match("hollenbek")[0].score == round(fuzz.ratio("hollenbek", "hollenbeck") / 100, 3)
 
 
 # --------------------------------------------------------------------------

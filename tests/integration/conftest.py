@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+
 import pytest
 
 from devtools.devstack import Stack

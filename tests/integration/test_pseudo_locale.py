@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from devtools.devstack import Stack
 from bot.i18n import LOCALES_DIR
 from bot.i18n.extract import collect_messages
 from bot.i18n.pseudo import CLOSE, OPEN, PSEUDO_LANGUAGE, write_pseudo_catalog
+from devtools.devstack import Stack
 
 # Data that is not text: a school's name from the directory, priority ids, numbers, URLs.
 DATA = re.compile(r"Breed Street Elementary|\b\d{1,2}[A-D]\b|https?://\S+|\b[AP]M\b")
@@ -52,7 +52,7 @@ def test_whole_journey_in_a_pseudo_locale(pseudo_stack):
     turns = [
         say(f'/change_language{{"language": "{PSEUDO_LANGUAGE}"}}'),
         say("/greet"), say("1"), say("2"), say("4"), say("1"), say("3rd grade"), say("1 3"),
-        say("breed street elementary"), say("more questions"), say("/drop_question"), say("1"),
+        say("breed street elementary"), say("1"), say("more questions"), say("/drop_question"), say("1"),
         say("/next_steps"), say("1"), say("/set_meeting"), say("tomorrow 3pm"), say("/invite_parents"),
         say("/share_guide"), say("/request_workshop"), say("/organize"), say("2"), say("/learn_pillars"),
         say("/learn_pillars"), say("/help"), say("zzqx wvvk"), say("/human_handoff"), say("/stop"),

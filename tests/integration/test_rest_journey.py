@@ -1,8 +1,8 @@
 """Whole journeys over the REST channel against the real Rasa server and action server."""
 from __future__ import annotations
 
-from devtools.devstack import buttons, texts
 from bot.events import read_events
+from devtools.devstack import buttons, texts
 
 
 def test_whole_journey_by_numbers_and_free_text(stack, sender):
@@ -31,8 +31,9 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
     assert "Does your child have any of these" in texts(stack.say(sender, "3rd grade"))
     assert "what school" in texts(stack.say(sender, "1")).lower()  # 1 = English learner
 
-    plan = texts(stack.say(sender, "breed street elementary"))
-    assert "Breed Street Elementary" in plan
+    confirm = stack.say(sender, "breed street elemntary")  # a typo: the directory's name, to confirm
+    assert "Is it Breed Street Elementary?" in texts(confirm) and buttons(confirm) == ["Yes", "No"]
+    plan = texts(stack.say(sender, "1"))  # yes
     assert "Your questions for the principal about Outstanding attendance" in plan
     assert "How are you supporting English learners to reclassify?" in plan
     assert "personalized: English learner" in plan
@@ -57,6 +58,19 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
     mine = [e for e in events if e["conversation_id"] == sender]
     assert {e["type"] for e in mine} == {"meeting_scheduled", "workshop_requested"}
     assert all("text" not in e and "phone" not in e for e in mine)
+
+
+def test_a_number_is_never_kept_as_the_school(stack, sender):
+    for reply in ("lets start", "2", "4", "2", "3rd grade"):  # Joy and Wellness, 2D, no checklist
+        stack.say(sender, reply)
+    assert "what school" in texts(stack.say(sender, "6")).lower()  # 6 = none of these needs
+    again = texts(stack.say(sender, "1"))
+    assert "name of your child's school" in again and "skip" in again
+    plan = texts(stack.say(sender, "1"))
+    assert "without the school" in plan and "Your questions for the principal" in plan
+    stack.say(sender, "next steps")
+    request = texts(stack.say(sender, "1"))
+    assert "Hello, I am a parent at your school." in request
 
 
 def test_worry_in_free_text_goes_straight_to_the_priority(stack, sender):

@@ -3,7 +3,7 @@ model, from the bot's environment), the api app, the local Twilio REST stand-in.
 from __future__ import annotations
 
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,7 +35,9 @@ def sms_settings(tmp_path, stack, standin):
 
     url = f"sqlite:///{tmp_path / 'api.db'}"
     upgrade(url)
-    return make_settings(tmp_path, url, stack.url, standin.state.url, RASA_REPLY_BUDGET_SECONDS=8.0)
+    return make_settings(tmp_path, url, stack.url, standin.state.url, RASA_REPLY_BUDGET_SECONDS=8.0,
+                         RASA_TRACKER_STORE_URL=f"sqlite:///{stack.tmp / 'tracker.db'}",
+                         STAFF_EVENTS_PATH=str(stack.tmp / "staff_events.jsonl"))
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def test_english_journey_ends_with_a_plan_link_and_reminders_then_stop_silences_
     assert "What to look for" in checklist and "What grade" in checklist
     assert "Does your child have any of these" in text(sms_client, phone, "3rd grade")
     assert "what school" in text(sms_client, phone, "1").lower()
-    plan = text(sms_client, phone, "breed street elementary")
+    assert "Is it Breed Street Elementary?\n1) Yes\n2) No" in text(sms_client, phone, "breed street elementary")
+    plan = text(sms_client, phone, "1")
     assert "questions about Outstanding attendance are ready" in plan
     assert "1) More questions" in plan
     link = PLAN_LINK.search(plan)
@@ -80,7 +81,8 @@ def test_spanish_journey_gets_a_spanish_summary_and_page(sms_client, phone):
     assert "¿En qué grado" in text(sms_client, phone, "1")
     assert "1) Aprendiz de inglés" in text(sms_client, phone, "3er grado")
     assert "¿a qué escuela" in text(sms_client, phone, "1")
-    summary = text(sms_client, phone, "primaria breed street")
+    assert "¿Es Breed Street Elementary?" in text(sms_client, phone, "primaria breed street")
+    summary = text(sms_client, phone, "1")  # sí
     assert "Sus 8 preguntas sobre Asistencia sobresaliente están listas" in summary
     assert "Your" not in summary and "Reply" not in summary
     link = PLAN_LINK.search(summary)

@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 15:11:18.430998
 """
-from alembic import op
 import sqlalchemy as sa
-import api.core.models
+from alembic import op
 
+import api.core.models
 
 revision = '0001'
 down_revision = None
