@@ -258,6 +258,17 @@ def table_rows(database_url: str, model: Any) -> list[Any]:
     return list(found)
 
 
+def table_count(database_url: str, model: Any) -> int:
+    """How many rows a model's table holds, read on a connection of its own."""
+    from sqlalchemy import create_engine, func, select
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        value = connection.execute(select(func.count()).select_from(model)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
 def twiml_messages(response) -> list[str]:
     """The message bodies of a webhook's TwiML answer, read as the `make sms` console reads them."""
     return parse_twiml(response.text)

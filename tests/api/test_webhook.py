@@ -8,7 +8,6 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import create_engine, func, select
 from twilio.request_validator import RequestValidator
 
 from api.core.identity import contact_id
@@ -21,6 +20,7 @@ from tests.api.conftest import (
     post_signed,
     sign,
     standin_messages,
+    table_count,
     table_rows,
     text_the_bot,
     twiml_messages,
@@ -30,11 +30,7 @@ SMS = "/webhooks/twilio/sms"
 
 
 def count(settings, model) -> int:
-    engine = create_engine(settings.DATABASE_URL)
-    with engine.connect() as connection:
-        value = connection.execute(select(func.count()).select_from(model)).scalar_one()
-    engine.dispose()
-    return value
+    return table_count(settings.DATABASE_URL, model)
 
 
 def rows(settings, model):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from sqlalchemy import create_engine, func, select
 from twilio.request_validator import RequestValidator
 
 from api.core.models import Contact, InboundMessage, OutboundMessage
@@ -33,6 +32,7 @@ from tests.api.conftest import (
     inbound_params,
     post_signed,
     sign,
+    table_count,
     table_rows,
     text_the_bot,
     twiml_messages,
@@ -44,11 +44,7 @@ SID = "SM" + "ab" * 16
 
 
 def count(settings, model) -> int:
-    engine = create_engine(settings.DATABASE_URL)
-    with engine.connect() as connection:
-        value = connection.execute(select(func.count()).select_from(model)).scalar_one()
-    engine.dispose()
-    return value
+    return table_count(settings.DATABASE_URL, model)
 
 
 def contact(settings):
