@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup setup-api setup-test-system train run shell sms lint test test-unit test-api test-dialogue \
-        test-integration test-sms validate benchmarks translations lock-bot lock-api clean
+        test-integration test-sms test-chat test-browser validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
@@ -83,13 +83,23 @@ test-sms: train setup-api
 	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"
 	@$(API_VENV)/bin/python -m pytest tests/sms_integration -q -p no:cacheprovider
 
-test: lint test-unit test-api validate test-dialogue test-integration test-sms
+test-chat: train setup-api
+	@echo "==> integration: whole web-chat journeys through POST /api/chat to the real Rasa + action server"
+	@$(API_VENV)/bin/python -m pytest tests/chat_integration -q -p no:cacheprovider
+
+test-browser: train setup-api setup-test-system
+	@echo "==> browser: the chat widget and demo pages in Debian's Chromium (Playwright, axe-core), real Rasa behind"
+	@$(API_VENV)/bin/python -m pytest tests/browser -q -p no:cacheprovider
+
+test: lint test-unit test-api validate test-dialogue test-integration test-sms test-chat test-browser
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api
 	@$(PY) benchmarks/nlu.py
 	@$(PY) benchmarks/latency.py
 	@$(API_VENV)/bin/python benchmarks/sms_cost.py
+	@$(API_VENV)/bin/python benchmarks/chat_latency.py
+	@$(API_VENV)/bin/python benchmarks/widget_size.py
 
 translations: setup
 	@$(PY) -m bot.i18n.extract

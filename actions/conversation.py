@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.plan import plan_message
+from actions.session import METADATA_SLOT, school_from_metadata
 from actions.validation import next_rephrase
 from bot import parsing
 from bot.events import record_event
@@ -147,6 +148,11 @@ class ActionStartOver(Action):
         dispatcher.utter_message(response="utter_start_over")
         dispatcher.utter_message(response="utter_greet")
         kept = [SlotSet(name, tracker.get_slot(name)) for name in KEPT_ON_RESTART]
+        # The school of the website the chat sits on is not the parent's to forget.
+        site = school_from_metadata(tracker.get_slot(METADATA_SLOT))
+        if site:
+            kept += [SlotSet(METADATA_SLOT, tracker.get_slot(METADATA_SLOT))]
+            kept += [SlotSet(name, value) for name, value in site.items()]
         return [ActiveLoop(None), AllSlotsReset()] + kept
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.session import METADATA_SLOT, school_from_metadata
 from actions.validation import BaseFormValidation
 from bot import parsing
 from bot.schools import load_directory
@@ -109,6 +110,9 @@ class ValidatePlanForm(BaseFormValidation):
         """Nothing is kept that the parent did not confirm or that does not clearly name
         a school: a directory match is offered first ("Is it ...?", or a short choice),
         anything else unclear is asked once more, then the question is left unanswered."""
+        site = school_from_metadata(tracker.get_slot(METADATA_SLOT))
+        if site and value == site["school"]:  # the school of the website the chat is on: nothing to ask
+            return school_answered(site["school"], site["school_code"])
         intent, text = common.latest_intent(tracker), self.text(tracker)
         offered = list(tracker.get_slot("school_candidates") or [])
         rejected = list(tracker.get_slot("school_rejected") or [])

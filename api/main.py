@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from api.chat.errors import install_error_handlers
+from api.chat.guard import ChatOrigins
 from api.core.db import in_thread
 from api.core.identity import RedactPhoneNumbers
 from api.core.settings import Settings, get_settings
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None, messenger: Messenger | None = N
         app.state.services = services
         # Only turns whose lease ran out (other api processes may be answering the rest);
         # every scheduler round does the same, for turns and reminders.
-        recovered = await in_thread(services.gateway.recover_interrupted)
+        recovered = await in_thread(services.turns.recover_interrupted)
         if recovered:
             logger.warning("%d interrupted turns will be retried.", recovered)
         loop_task = asyncio.create_task(services.scheduler.run_forever()) if run_scheduler else None
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, messenger: Messenger | None = N
                 loop_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop_task
-            await services.gateway.drain()
+            await services.turns.drain()
             await services.rasa.aclose()
             services.close()
 
@@ -69,8 +71,11 @@ def create_app(settings: Settings | None = None, messenger: Messenger | None = N
     app = FastAPI(title="family-guide-assistant-api", lifespan=lifespan, redirect_slashes=False,
                   openapi_url="/openapi.json" if local else None, docs_url="/docs" if local else None,
                   redoc_url=None)
+    # Only the allowed websites may call the chat api from a browser (CORS for them alone).
+    app.add_middleware(ChatOrigins, allowed_origins=settings.chat_allowed_origins)
     # A request for any other Host is refused (400) before a route sees it.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
+    install_error_handlers(app)
     app.include_router(api_router)
     return app
 

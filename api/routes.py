@@ -2,6 +2,8 @@
 from fastapi import APIRouter
 
 from api import health
+from api.chat import pages as chat_pages
+from api.chat import routes as chat
 from api.plans import routes as plans
 from api.sms import webhook as sms
 
@@ -9,3 +11,5 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(sms.router)
 api_router.include_router(plans.router)
+api_router.include_router(chat.router)
+api_router.include_router(chat_pages.router)

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.chat.door import ChatDoor
+from api.chat.guard import RateLimits
 from api.core.db import make_engine, make_session_factory
 from api.core.identity import PhoneCipher
 from api.core.rasa_client import RasaClient
 from api.core.settings import Settings
+from api.core.turns import TurnRunner
 from api.outbound.scheduler import Scheduler
 from api.sms.delivery import Messenger
 from api.sms.gateway import SmsGateway
@@ -23,7 +26,10 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     rasa: RasaClient
-    gateway: SmsGateway
+    turns: TurnRunner
+    gateway: SmsGateway  # the SMS/WhatsApp door
+    chat: ChatDoor  # the web chat's door
+    chat_limits: RateLimits
     scheduler: Scheduler
 
     def close(self) -> None:
@@ -38,6 +44,8 @@ def build_services(settings: Settings, messenger: Messenger | None = None) -> Se
     cipher = PhoneCipher(settings.PHONE_ENCRYPTION_KEY)
     rasa = RasaClient(settings.RASA_URL, settings.RASA_TURN_TIMEOUT_SECONDS)
     messenger = messenger or TwilioMessenger(settings)
-    gateway = SmsGateway(settings, sessions, rasa, messenger, cipher)
-    scheduler = Scheduler(settings, sessions, messenger, cipher, gateway.retry_due)
-    return Services(settings, engine, sessions, rasa, gateway, scheduler)
+    turns = TurnRunner(settings, sessions, rasa)
+    gateway = SmsGateway(settings, sessions, turns, messenger, cipher)
+    chat = ChatDoor(settings, sessions, turns)
+    scheduler = Scheduler(settings, sessions, messenger, cipher, turns.retry_due)
+    return Services(settings, engine, sessions, rasa, turns, gateway, chat, RateLimits(settings), scheduler)

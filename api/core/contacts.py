@@ -1,5 +1,6 @@
-"""Contacts: a pseudonymous id per phone/WhatsApp address, the address encrypted, the
-language and the consent state. No plain number is stored or logged."""
+"""Contacts: a pseudonymous id per phone/WhatsApp address (the address encrypted) or per
+web-chat session (no address), the language and the consent state. No plain number is
+stored or logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 from api.core.db import affected_rows
 from api.core.identity import PhoneCipher, channel_of, contact_id, normalize_address
 from api.core.models import Contact, ScheduledMessage, utcnow
+
+WEB_CHANNEL = "web"
+NO_ADDRESS = ""  # a web-chat contact's address_encrypted
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,23 @@ def get_or_create(session: Session, address: str, secret: bytes, cipher: PhoneCi
     return view(contact)
 
 
+def add_web(session: Session, cid: str, language: str | None, now: datetime) -> None:
+    """A web-chat contact, added to the session (the caller commits with its session row).
+    It has no address: nothing can be sent to it outside the chat."""
+    session.add(Contact(id=cid, channel=WEB_CHANNEL, address_encrypted=NO_ADDRESS, language=language,
+                        created_at=now, last_seen_at=now))
+
+
 def address_of(session: Session, cid: str, cipher: PhoneCipher) -> str | None:
+    """The phone or WhatsApp address to send to; None for an unknown or web-chat contact."""
     contact = session.get(Contact, cid)
-    return cipher.decrypt(contact.address_encrypted) if contact is not None else None
+    if contact is None or contact.address_encrypted == NO_ADDRESS:
+        return None
+    return cipher.decrypt(contact.address_encrypted)
+
+
+def touch(session: Session, cid: str, when: datetime) -> None:
+    session.execute(update(Contact).where(Contact.id == cid).values(last_seen_at=when))
 
 
 def set_language(session: Session, cid: str, language: str | None) -> None:

@@ -87,6 +87,16 @@ def contact_id(address: str, secret: bytes) -> str:
     return CONTACT_ID_PREFIX + digest.hexdigest()[:CONTACT_ID_HEX_CHARS]
 
 
+def web_contact_id(token: str, secret: bytes) -> str:
+    """The pseudonym of a web-chat session: the same shape as a phone's ("c_" + 32 hex),
+    an HMAC over "web:" + the session token, so neither Rasa nor a log ever sees the
+    token, and the id can't be turned back into it."""
+    if not isinstance(secret, (bytes, bytearray)) or len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"secret must be at least {MIN_SECRET_BYTES} bytes")
+    digest = hmac.new(bytes(secret), ("web:" + token).encode("utf-8"), hashlib.sha256)
+    return CONTACT_ID_PREFIX + digest.hexdigest()[:CONTACT_ID_HEX_CHARS]
+
+
 class PhoneCipher:
     """Fernet encryption of addresses at rest.
 

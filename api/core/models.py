@@ -28,7 +28,11 @@ from sqlalchemy.types import TypeDecorator
 
 # --- what each status/kind/reason column may hold: the one list of its values ---------
 
-CHANNELS = ("sms", "whatsapp")
+CHANNELS = ("sms", "whatsapp", "web")
+# A web-chat message is the parent's, the bot's or (once the dashboard exists) a staff member's.
+CHAT_SENDERS = ("parent", "bot", "staff")
+# How the widget shows a message: the crisis answer first and plainly, a plan as a card.
+CHAT_KINDS = ("message", "apology", "crisis", "plan")
 # Turns the api answers itself, without Rasa; an inbound message answered so ends with its kind.
 API_ANSWER_KINDS = ("consent", "help", "plan_list", "ignored_opted_out")
 # received -> processing -> answered | pending_retry -> processing ... | failed, or an API_ANSWER_KIND
@@ -96,7 +100,9 @@ class Contact(Base):
     # Checked in Python only, no CHECK constraint: on SQLite adding one means copying the
     # table, and dropping `contacts` there would cascade-delete every row that refers to it.
     channel: Mapped[str] = mapped_column(one_of(CHANNELS, "channel", constrained=False, length=16))
-    address_encrypted: Mapped[str] = mapped_column(Text)  # Fernet token of "+1..." / "whatsapp:+1..."
+    # Fernet token of "+1..." / "whatsapp:+1..."; "" for a web-chat contact, which has no
+    # address (making the column nullable would mean copying `contacts` on SQLite).
+    address_encrypted: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))  # a bot.i18n.supported_language code
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None]
@@ -106,7 +112,9 @@ class Contact(Base):
 
 
 class InboundMessage(Base):
-    """One webhook delivery. The unique MessageSid makes retried webhooks harmless."""
+    """One turn for the bot: a webhook delivery, or a web-chat message. The unique
+    message_sid (Twilio's MessageSid; for the web chat "web:" + the parent's chat message
+    id, api/chat/store.py) makes retried deliveries harmless."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (Index("ix_inbound_retry", "status", "next_attempt_at"),)
@@ -120,7 +128,7 @@ class InboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     # While "processing": the process working on it holds it until then; after that it is
-    # taken to have died, and any process puts the turn back for a retry (api/sms/inbox.py).
+    # taken to have died, and any process puts the turn back for a retry (api/core/inbox.py).
     lease_expires_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
@@ -194,3 +202,40 @@ class PlanLink(Base):
     plan: Mapped[dict[str, Any]] = mapped_column()  # already-translated texts from the bot
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class ChatSession(Base):
+    """A web-chat session: the browser holds an unguessable token, the database only its
+    SHA-256. One per web contact (the contact id is an HMAC of the token)."""
+
+    __tablename__ = "chat_sessions"
+
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the token
+    # The website's school (data-school), a code the school directory knows; None without one.
+    school_code: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]  # CHAT_SESSION_DAYS after the last message
+
+
+class ChatMessage(Base):
+    """One message of a web-chat transcript, kept so a reload restores the conversation and
+    late replies can be polled for (purged with the contact, or after RETENTION_DAYS)."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("contact_id", "client_message_id", name="uq_chat_client_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(one_of(CHAT_SENDERS, "sender"))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(one_of(CHAT_KINDS, "kind"), default="message")
+    language: Mapped[str | None] = mapped_column(String(16))  # a bot.i18n.supported_language code
+    plan: Mapped[dict[str, Any] | None] = mapped_column()  # the plan card, with its page's link
+    # A parent message: the widget's id for it (a retry with the same id makes no second turn).
+    client_message_id: Mapped[str | None] = mapped_column(String(64))
+    # A bot or staff message: the parent message it answers (None when it answers none).
+    reply_to: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
-"""Turns forwarded to Rasa's REST channel (the bot's "sms" channel: same JSON as Rasa's
-REST channel, with shorter SMS response variations and message metadata)."""
+"""Turns forwarded to Rasa's REST channels: the bot's "sms" channel (same JSON as Rasa's
+REST channel, with shorter SMS response variations and message metadata) and the web
+chat's "rest" channel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from typing import Any
 import httpx
 
 SMS_CHANNEL_PATH = "/webhooks/sms/webhook"
+REST_CHANNEL_PATH = "/webhooks/rest/webhook"
 
 
 class RasaUnavailable(Exception):
@@ -31,8 +33,8 @@ class RasaClient:
     """One connection pool per api process (opened on first use, closed by aclose())."""
 
     def __init__(self, base_url: str, timeout_seconds: float, path: str = SMS_CHANNEL_PATH) -> None:
-        self._url = base_url.rstrip("/") + path
         self._base_url = base_url.rstrip("/")
+        self._path = path
         self._timeout = timeout_seconds
         self._client: httpx.AsyncClient | None = None
 
@@ -47,9 +49,16 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, sender_id: str, text: str) -> list[BotMessage]:
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None,
+                   path: str | None = None) -> list[BotMessage]:
+        """The bot's answer to one message, on the channel at `path` (the client's own by
+        default); `metadata` reaches the bot with the message (Rasa hands a session's
+        first message's metadata to action_session_start)."""
+        body: dict[str, Any] = {"sender": sender_id, "message": text}
+        if metadata:
+            body["metadata"] = metadata
         try:
-            response = await self.client.post(self._url, json={"sender": sender_id, "message": text})
+            response = await self.client.post(self._base_url + (path or self._path), json=body)
         except httpx.HTTPError as error:
             raise RasaUnavailable(type(error).__name__) from None
         if response.status_code != 200:

@@ -23,6 +23,7 @@ from typing import Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -92,6 +93,22 @@ class Settings(BaseSettings):
     # Reminders and follow-ups per contact in any 7 days; 0 sends none (each is skipped).
     MAX_MESSAGES_PER_WEEK: int = Field(default=3, ge=0)
     TIMEZONE: str = "America/Los_Angeles"
+
+    # The web chat (api/chat). Origins allowed to embed the widget, comma-separated
+    # ("https://school.example.org"); unset: PUBLIC_BASE_URL's origin, and in local mode
+    # http://localhost:8000 and http://127.0.0.1:8000 too.
+    CHAT_ALLOWED_ORIGINS: str | None = None
+    CHAT_MAX_BODY_BYTES: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    CHAT_MAX_MESSAGE_CHARS: int = Field(default=1600, ge=1)
+    CHAT_SESSION_DAYS: int = Field(default=30, ge=1)  # of inactivity
+    CHAT_REPLY_BUDGET_SECONDS: float = Field(default=8.0, gt=0, le=60)
+    # A long poll waits this long for new messages (proxies often cut idle requests at 60 s),
+    # looking in the database every CHAT_POLL_RECHECK_SECONDS for another process's.
+    CHAT_POLL_SECONDS: float = Field(default=25.0, gt=0, le=55)
+    CHAT_POLL_RECHECK_SECONDS: float = Field(default=2.0, gt=0)
+    # Rate limits in the `limits` library's notation ("20/minute", "5 per second").
+    CHAT_RATE_PER_SESSION: str = "20/minute"
+    CHAT_RATE_PER_IP: str = "120/minute"
 
     @field_validator("RASA_URL", "PUBLIC_BASE_URL", "TWILIO_API_BASE_URL")
     @classmethod
@@ -187,11 +204,54 @@ class Settings(BaseSettings):
     def twilio_extra_parameters(self) -> frozenset[str]:
         return frozenset(_comma_list(self.TWILIO_EXTRA_PARAMETERS))
 
+    @field_validator("CHAT_ALLOWED_ORIGINS")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _comma_list(value):
+            raise ValueError("list at least one origin, or leave it unset")
+        for origin in _comma_list(value):
+            if _origin_of(origin) != origin.lower():
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
+        return value
+
+    @field_validator("CHAT_RATE_PER_SESSION", "CHAT_RATE_PER_IP")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a rate like \"20/minute\"") from error
+        return value
+
+    @property
+    def chat_allowed_origins(self) -> frozenset[str]:
+        """The origins whose pages may call /api/chat (compared in lower case)."""
+        if self.CHAT_ALLOWED_ORIGINS is not None:
+            return frozenset(origin.lower() for origin in _comma_list(self.CHAT_ALLOWED_ORIGINS))
+        local = ["http://localhost:8000", "http://127.0.0.1:8000"] if self.ENVIRONMENT == "local" else []
+        return frozenset([_origin_of(self.PUBLIC_BASE_URL), *local])
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, built once (tests call get_settings.cache_clear())."""
     return Settings()
+
+
+def _origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, in lower case ("" when it has no host)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        return ""
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default_port = {"http": 80, "https": 443}[parts.scheme]  # a browser's Origin leaves it out
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
 def _comma_list(value: str) -> list[str]:

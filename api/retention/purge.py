@@ -1,17 +1,30 @@
 """Retention (DESIGN.md: conversations are purged after a configurable period): what the
 api keeps about a contact goes RETENTION_DAYS after their last message. Expired plan
-links go a week after they expire (until then the page says "expired", not "not found")."""
+links go a week after they expire (until then the page says "expired", not "not found");
+so do expired web-chat sessions, with their contact and transcript (until then the widget
+is told "expired", not "unknown")."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from api.core.db import affected_rows
-from api.core.models import Base, Contact, InboundMessage, OutboundMessage, PlanLink, ScheduledMessage, StatusEvent
+from api.core.models import (
+    Base,
+    ChatMessage,
+    ChatSession,
+    Contact,
+    InboundMessage,
+    OutboundMessage,
+    PlanLink,
+    ScheduledMessage,
+    StatusEvent,
+)
 
 EXPIRED_LINK_GRACE = timedelta(days=7)
+EXPIRED_SESSION_GRACE = timedelta(days=7)
 FINISHED = ("sent", "skipped", "cancelled", "failed")
 
 
@@ -26,6 +39,10 @@ def purge(session: Session, now: datetime, retention_days: int) -> dict[str, int
         "scheduled_messages": _delete(
             session, ScheduledMessage, ScheduledMessage.status.in_(FINISHED), ScheduledMessage.created_at < cutoff
         ),
+        "chat_messages": _delete(session, ChatMessage, ChatMessage.at < cutoff),
+        # A web contact goes with its expired session (and the rest with it, below).
+        "chat_sessions": _delete(session, Contact, Contact.id.in_(
+            select(ChatSession.contact_id).where(ChatSession.expires_at < now - EXPIRED_SESSION_GRACE))),
         # Last: a contact's remaining rows go with it (ON DELETE CASCADE).
         "contacts": _delete(session, Contact, Contact.last_seen_at < cutoff),
     }

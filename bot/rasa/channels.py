@@ -26,8 +26,10 @@ from bot.menus import last_menu, pick_button
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_ID_CHARS = 128
-# Message keys (Rasa keeps extra response keys as metadata) passed on to the client.
-PASSED_METADATA = ("language", "plan", "meeting")
+# Message keys passed on to the client: those an action or the NLG adds to a message
+# (Rasa keeps extra keys of a message as metadata), or a domain response's own
+# `metadata` holds ("crisis": the 988/911 answer, which a door shows first and plainly).
+PASSED_METADATA = ("language", "plan", "meeting", "crisis")
 
 
 class MetadataCollectingOutputChannel(CollectingOutputChannel):
@@ -44,10 +46,20 @@ class MetadataCollectingOutputChannel(CollectingOutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         already = len(self.messages)
         await super().send_response(recipient_id, message)
-        metadata = {key: message[key] for key in PASSED_METADATA if message.get(key) is not None}
+        metadata = passed_metadata(message)
         if metadata:
             for collected in self.messages[already:]:
                 collected["metadata"] = metadata
+
+
+def passed_metadata(message: dict[str, Any]) -> dict[str, Any]:
+    """The whitelisted keys of a message, at its top level or in its response's `metadata`."""
+    response_metadata = message.get("metadata")
+    if not isinstance(response_metadata, dict):
+        response_metadata = {}
+    found = {key: response_metadata.get(key) for key in PASSED_METADATA}
+    found.update({key: message[key] for key in PASSED_METADATA if message.get(key) is not None})
+    return {key: value for key, value in found.items() if value is not None}
 
 
 async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, Any]]:

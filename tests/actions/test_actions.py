@@ -475,3 +475,61 @@ async def test_help_twice_in_a_row_rephrases_instead(tracker_factory, dispatcher
     assert [r for r in responses(dispatcher) if r] == [
         "utter_help", "utter_what_next", "utter_rephrase_1", "utter_what_next",
     ]
+
+
+# --- the session start: a door's school (the web chat's data-school) ------------------------
+
+
+async def test_a_session_started_with_a_known_school_keeps_it_and_carries_the_slots_over(
+    tracker_factory, dispatcher, domain
+):
+    from actions.session import ActionSessionStart
+
+    tracker = tracker_factory({"language": "es", "session_started_metadata": {"school_code": "5023"}})
+    events = await run(ActionSessionStart(), dispatcher, tracker, domain)
+    assert events[0]["event"] == "session_started"
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    assert slots_of(events) == {"language": "es", "plan_pages": 0, "plan_ready": False,
+                                "session_started_metadata": {"school_code": "5023"},
+                                "school": "Breed Street Elementary", "school_code": "5023"}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("metadata", [None, {}, {"school_code": "0000"}, {"school_code": 5023},
+                                      {"school_code": "5" * 200}, "5023"])
+async def test_a_session_without_a_known_school_sets_none(tracker_factory, dispatcher, domain, metadata):
+    from actions.session import ActionSessionStart
+
+    events = await run(ActionSessionStart(), dispatcher,
+                       tracker_factory({"session_started_metadata": metadata}), domain)
+    assert "school" not in slots_of(events) and "school_code" not in slots_of(events)
+
+
+async def test_a_session_start_carries_nothing_over_when_the_domain_says_so(tracker_factory, dispatcher, domain):
+    from actions.session import ActionSessionStart
+
+    domain = {**domain, "session_config": {"carry_over_slots_to_new_session": False}}
+    events = await run(ActionSessionStart(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
+    assert slots_of(events) == {}
+
+
+async def test_start_over_keeps_the_websites_school(tracker_factory, dispatcher, domain):
+    metadata = {"school_code": "5023"}
+    tracker = tracker_factory({**PLAN_SLOTS, "school": "Roosevelt", "session_started_metadata": metadata})
+    events = await run(ActionStartOver(), dispatcher, tracker, domain)
+    assert slots_of(events)["school"] == "Breed Street Elementary" and slots_of(events)["school_code"] == "5023"
+    assert slots_of(events)["session_started_metadata"] == metadata
+
+
+def test_the_websites_school_prefilled_at_the_session_start_is_kept_when_the_form_starts(
+    tracker_factory, dispatcher, domain
+):
+    site = {"session_started_metadata": {"school_code": "5023"}, "school_code": "5023"}
+    tracker = tracker_factory(site, text="/start_guide", intent="start_guide", active_loop="plan_form")
+    kept = ValidatePlanForm().validate_school("Breed Street Elementary", dispatcher, tracker, domain)
+    assert kept["school"] == "Breed Street Elementary" and kept["school_code"] == "5023"
+    assert dispatcher.messages == []
+    # Without that metadata (SMS), the same words are the parent's answer, read as before.
+    tracker = tracker_factory(text="/start_guide", intent="start_guide", active_loop="plan_form")
+    asked = ValidatePlanForm().validate_school("Breed Street Elementary", dispatcher, tracker, domain)
+    assert asked["school"] is None

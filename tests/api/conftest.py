@@ -115,10 +115,12 @@ def database_url(request, tmp_path) -> str:
 
 @dataclass
 class RasaPeer:
-    """Answers POST /webhooks/sms/webhook like Rasa's REST channel, as a test scripts it."""
+    """Answers POST /webhooks/sms/webhook and /webhooks/rest/webhook like Rasa's REST
+    channel, as a test scripts it."""
 
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # the channel each received turn came on
     replies: list[list[dict[str, Any]]] = field(default_factory=list)  # one per turn, in order
     default_reply: list[dict[str, Any]] = field(
         default_factory=lambda: [{"text": "ok", "metadata": {"language": "en"}}]
@@ -135,9 +137,12 @@ class RasaPeer:
             self.root_requests += 1
             return {"status": "ok"}
 
+        # The SMS door's channel and the web chat's (Rasa's REST channel).
         @app.post("/webhooks/sms/webhook")
+        @app.post("/webhooks/rest/webhook")
         async def webhook(request: Request) -> JSONResponse:
             body = await request.json()
+            self.paths.append(request.url.path)
             self.received.append(body)
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)

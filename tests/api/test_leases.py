@@ -1,7 +1,7 @@
 """Claims and leases with several api processes on one database (SQLite and PostgreSQL):
 a turn or reminder another live process is working on is never taken from it; one whose
 process died (its lease ran out) is recovered once, by whichever process looks first, at
-start-up or in any scheduler round. Also the inbox's functions (api/sms/inbox.py) one by one."""
+start-up or in any scheduler round. Also the inbox's functions (api/core/inbox.py) one by one."""
 from __future__ import annotations
 
 import asyncio
@@ -13,11 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.core import contacts
+from api.core import contacts, inbox
 from api.core.models import InboundMessage, OutboundMessage, ScheduledMessage, utcnow
 from api.outbound import store
 from api.services import build_services
-from api.sms import inbox
 from tests.api.conftest import PARENT, PUBLIC_BASE_URL, make_settings, standin_messages
 
 
@@ -84,7 +83,7 @@ def test_a_live_turn_is_not_stolen_and_a_stale_one_is_recovered_once(two_process
     with first.sessions() as session:
         inbox.store(session, "SM-crashed", cid, "crashed words", now - 2 * lease(settings), now - lease(settings))
         inbox.store(session, "SM-live", cid, "live words", now, now + lease(settings))  # being answered right now
-    recovered = at_once(lambda process: process.gateway.recover_interrupted(now), [first, second])
+    recovered = at_once(lambda process: process.turns.recover_interrupted(now), [first, second])
     assert sorted(recovered) == [0, 1]
     assert inbound_statuses(first) == {"SM-crashed": "pending_retry", "SM-live": "processing"}
     run(second, lambda: second.scheduler.run_once(now))

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Boolean, Enum, Integer, String, Text, create_engine
 from sqlalchemy.exc import DBAPIError, StatementError
 from twilio.rest.api.v2010.account.message import MessageInstance
 
+from api.chat import store as chat_store
 from api.core.db import make_engine
 from api.core.identity import contact_id
 from api.core.models import SCHEDULED_KINDS, Base, UTCDateTime, utcnow
@@ -48,6 +49,10 @@ def free_form_longest() -> dict[str, str]:
         "outbound_messages.error_code": "9" * 16,  # the webhook keeps 16 characters
         "status_events.error_code": "9" * 16,
         "scheduled_messages.dedupe_key": store.dedupe_key(max(SCHEDULED_KINDS, key=len), MEETING_KEY),
+        "chat_sessions.token_hash": chat_store.token_hash(chat_store.new_token()),
+        "chat_sessions.school_code": "S" * chat_store.MAX_SCHOOL_CODE_CHARS,  # the api refuses longer ones
+        "chat_messages.language": longest_language,
+        "chat_messages.client_message_id": "m" * chat_store.MAX_CLIENT_MESSAGE_ID_CHARS,
     }
 
 
@@ -138,9 +143,9 @@ def test_each_status_kind_and_reason_column_takes_every_allowed_value_and_nothin
 
 
 def test_an_opted_out_contacts_message_and_a_partially_delivered_callback_fit(database_url):
+    from api.core import inbox
     from api.core.db import make_session_factory
     from api.core.models import Contact, InboundMessage, OutboundMessage, StatusEvent
-    from api.sms import inbox
 
     sessions = make_session_factory(make_engine(database_url))
     now = utcnow()
@@ -199,7 +204,7 @@ def test_upgrading_from_the_first_schema_keeps_every_row(database_url):
         lease = connection.execute(text("SELECT lease_expires_at FROM inbound_messages")).scalar_one()
     engine.dispose()
     assert counts == {"contacts": 1, "inbound_messages": 1, "outbound_messages": 1, "status_events": 1,
-                      "scheduled_messages": 1, "plan_links": 0}
+                      "scheduled_messages": 1, "plan_links": 0, "chat_sessions": 0, "chat_messages": 0}
     assert lease is None  # claimed before leases: stale, recovered by the next round
 
 
@@ -210,4 +215,4 @@ def test_the_migrations_go_down_and_up_again(database_url):
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
-    assert version == "0002"
+    assert version == "0003"

@@ -61,3 +61,18 @@ async def test_sms_channel_gets_the_shorter_variation_in_the_parents_language(nl
     assert len(sms["text"]) < len(web["text"])
     assert sms["text"].startswith("En pocos mensajes") and [b["payload"] for b in sms["buttons"]] == [
         b["payload"] for b in web["buttons"]]
+
+
+async def test_the_crisis_answer_is_marked_for_the_doors_in_every_language(nlg):
+    for language in ("en", "es"):
+        rendered = await nlg.generate("utter_crisis", tracker(language), "rest")
+        collector = MetadataCollectingOutputChannel("rest")
+        await collector.send_response("c_1", {**rendered, "utter_action": "utter_crisis"})
+        (message,) = collector.messages
+        assert "988" in message["text"] and message["metadata"] == {"language": language, "crisis": True}
+
+
+async def test_other_answers_are_not_marked_as_crisis(nlg):
+    collector = MetadataCollectingOutputChannel("rest")
+    await collector.send_response("c_1", await nlg.generate("utter_crisis_resume", tracker("en"), "rest"))
+    assert "crisis" not in collector.messages[0]["metadata"]

@@ -1,6 +1,8 @@
-"""Inbound turns in the database: stored once per MessageSid, claimed while a process works
-on them, kept for a retry while Rasa is down, answered (body cleared), recovered when the
-process that claimed them died. Each function takes a Session and commits its change.
+"""Inbound turns in the database, for every door: stored once per message identity (an
+SMS's MessageSid, a web-chat message's own), claimed while a process works on them, kept
+for a retry while Rasa is down, answered (body cleared), recovered when the process that
+claimed them died. Each function takes a Session and commits its change, except new(),
+which a door's store commits with its own rows.
 
 A claim is a lease: "processing" until lease_expires_at. Several api processes share one
 database, so only a turn whose lease ran out is taken back, by whichever process looks
@@ -22,12 +24,19 @@ PROCESSING, PENDING_RETRY, ANSWERED, FAILED = "processing", "pending_retry", "an
 MAX_RETRY_DELAY = timedelta(minutes=30)
 
 
-def store(session: Session, message_sid: str, contact_id: str, body: str | None, now: datetime,
-          lease_until: datetime) -> int | None:
-    """The new turn's id, claimed by the caller; None when this MessageSid was already received."""
+def new(session: Session, message_sid: str, contact_id: str, body: str | None, now: datetime,
+        lease_until: datetime) -> InboundMessage:
+    """A new turn, claimed by the caller, added to the session (the caller commits)."""
     row = InboundMessage(message_sid=message_sid, contact_id=contact_id, body=body, status=PROCESSING, attempts=1,
                          received_at=now, lease_expires_at=lease_until)
     session.add(row)
+    return row
+
+
+def store(session: Session, message_sid: str, contact_id: str, body: str | None, now: datetime,
+          lease_until: datetime) -> int | None:
+    """The new turn's id, claimed by the caller; None when this MessageSid was already received."""
+    row = new(session, message_sid, contact_id, body, now, lease_until)
     try:
         session.commit()
     except IntegrityError:
@@ -86,6 +95,13 @@ def postpone(session: Session, inbound_ids: Sequence[int], now: datetime, base_s
         row.status, row.next_attempt_at = PENDING_RETRY, now + retry_delay(row.attempts, base_seconds)
     session.commit()
     return given_up
+
+
+def is_pending(session: Session, message_sid: str) -> bool:
+    """Whether the turn stored under this identity is still to be answered (being answered,
+    or kept for a retry)."""
+    status = session.scalar(select(InboundMessage.status).where(InboundMessage.message_sid == message_sid))
+    return status in (PROCESSING, PENDING_RETRY)
 
 
 def due_contacts(session: Session, now: datetime) -> list[str]:
