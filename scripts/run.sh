@@ -65,6 +65,7 @@ wait_for "http://127.0.0.1:$API_PORT/healthz" "The api" 60
 cat <<MSG
 
 The Family Guide Assistant is running.
+  Web chat on a demo school site: http://localhost:$API_PORT/   (Spanish: http://localhost:$API_PORT/?lang=es)
   Chat in the terminal:    make shell          (in another terminal)
   Or over the REST API:    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                              -d '{"sender": "demo-1", "message": "hi"}'
