@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.widget import SHADOW, Widget
+from tests.browser.widget import SHADOW, Widget, visit
 
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
               "resultTypes": ["violations"]}
@@ -55,8 +55,7 @@ def test_demo_page_and_closed_widget_have_no_axe_violations(api_url, new_page, p
 
 def test_open_widget_with_menus_and_a_crisis_answer_has_no_axe_violations(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     widget.tap("Let's start")
     assert_no_axe_violations(page)
@@ -66,8 +65,7 @@ def test_open_widget_with_menus_and_a_crisis_answer_has_no_axe_violations(api_ur
 
 def test_accessibility_tree_has_the_labelled_controls_and_the_live_region(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.shown()
     closed = page.locator("family-guide-chat").aria_snapshot()
     assert 'button "Ask the Family Guide"' in closed and "dialog" not in closed
@@ -88,8 +86,7 @@ def test_accessibility_tree_has_the_labelled_controls_and_the_live_region(api_ur
 
 def test_new_messages_are_announced_politely_without_moving_focus(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     page.evaluate(f"""() => {{
       window.__said = [];
@@ -108,8 +105,7 @@ def test_new_messages_are_announced_politely_without_moving_focus(api_url, new_p
 
 def test_privacy_notice_and_right_to_left_ready_text(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     widget.type("lets start")
     assert page.locator("family-guide-chat .privacy").inner_text() == \
@@ -121,8 +117,7 @@ def test_privacy_notice_and_right_to_left_ready_text(api_url, new_page):
 
 def test_crisis_answer_comes_first_plainly_with_tel_links_and_assertively(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     before = widget.bot_count()
     widget.type(CRISIS)
@@ -137,8 +132,7 @@ def test_crisis_answer_comes_first_plainly_with_tel_links_and_assertively(api_ur
 
 def test_focus_is_visible_on_every_control(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     seen = set()
     for _ in range(30):
@@ -159,8 +153,7 @@ def test_focus_is_visible_on_every_control(api_url, new_page):
 
 def test_contrast_of_placeholder_and_buttons(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     colors = page.evaluate(f"""() => {{
       const root = {SHADOW};
@@ -205,8 +198,7 @@ def panel_box(page) -> dict:
 def test_200_percent_zoom_panel_fits_and_scrolls(api_url, new_page):
     # 1280x800 at 200% zoom lays out like a 640x400 viewport.
     page = new_page(viewport={"width": 640, "height": 400})
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     for words in ("lets start", "what is the strategic plan", "help"):
         widget.type(words)
@@ -228,8 +220,7 @@ def test_screenshots_of_the_open_widget(api_url, new_page, screenshots_dir, lang
     width, height = viewport
     page = new_page(viewport={"width": width, "height": height}, is_mobile=device == "phone",
                     has_touch=device == "phone")
-    page.goto(api_url + ("/?lang=es" if lang == "es" else "/"))
-    widget = Widget(page)
+    widget = visit(page, api_url + ("/?lang=es" if lang == "es" else "/"))
     widget.open()
     widget.tap(("Let's start", "Empecemos")[lang == "es"])
     box = panel_box(page)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from tests.browser.widget import SHADOW, Widget, history, session_id
+from tests.browser.widget import SHADOW, history, session_id, visit
 
 MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b id="bold">hi</b>'
 COUNT_INJECTED = f"""() => {{
@@ -23,8 +23,7 @@ def assert_nothing_ran(page) -> None:
 
 def test_markup_typed_by_a_parent_is_shown_as_text(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     widget.type(MARKUP)
     assert widget.parent_texts()[-1] == MARKUP
@@ -36,8 +35,7 @@ def test_markup_typed_by_a_parent_is_shown_as_text(api_url, new_page):
 
 def test_a_hostile_school_code_on_the_host_page_is_ignored(site_url, new_page):
     page = new_page()
-    page.goto(site_url + "/page?school=" + quote('"><img src=x onerror="window.__pwned=1">'))
-    widget = Widget(page)
+    widget = visit(page, site_url + "/page?school=" + quote('"><img src=x onerror="window.__pwned=1">'))
     widget.open()  # the api ignores a code the directory does not know
     widget.tap("Let's start")
     assert_nothing_ran(page)
@@ -48,8 +46,7 @@ def test_hostile_content_from_the_api_is_drawn_as_text(api_url, new_page):
     the page with markup in every field the widget draws."""
     page = new_page()
     page.route("**/api/chat/poll", lambda route: route.abort())  # every answer by the poisoned route
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
 
     def poison(route):
@@ -84,8 +81,7 @@ def test_hostile_content_from_the_api_is_drawn_as_text(api_url, new_page):
 
 def test_a_5000_character_message_gets_the_too_long_answer(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     long_message = ("Mi hijo necesita ayuda <b>ya</b>. " * 200)[:5000]
     widget.input.fill(long_message)
@@ -102,8 +98,7 @@ def test_a_5000_character_message_gets_the_too_long_answer(api_url, new_page):
 def test_the_transcript_shows_what_the_api_stored_once(api_url, new_page):
     """The api drops control characters: the widget shows its echo, not a second bubble."""
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     widget.type("lets\u0007 start\u0000")
     assert widget.parent_texts() == ["lets start"]

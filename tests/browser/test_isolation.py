@@ -2,7 +2,7 @@
 page with hostile rules draws the same widget, and the widget changes nothing on the page."""
 from __future__ import annotations
 
-from tests.browser.widget import SHADOW, Widget
+from tests.browser.widget import SHADOW, visit
 
 # Widget parts, and what a host page's rules would change in them.
 WIDGET_PARTS = (".launcher", ".panel", ".head h2", ".close", ".tools .tool", ".privacy", ".transcript",
@@ -32,8 +32,7 @@ READ_HOST = """([parts, properties]) => parts.map((selector) => {
 
 def open_widget_styles(new_page, site_url: str, css: str):
     page = new_page()
-    page.goto(f"{site_url}/page?css={css}")
-    widget = Widget(page)
+    widget = visit(page, f"{site_url}/page?css={css}")
     widget.shown()
     closed = page.evaluate(READ_WIDGET, [[".launcher"], list(STYLE_PROPERTIES)])
     widget.open()
@@ -59,8 +58,7 @@ def test_the_widget_does_not_change_the_host_page(new_page, site_url):
     without = new_page()
     without.goto(f"{site_url}/page?css=host&widget=0")
     with_widget = new_page()
-    with_widget.goto(f"{site_url}/page?css=host")
-    widget = Widget(with_widget)
+    widget = visit(with_widget, f"{site_url}/page?css=host")
     widget.shown()
     baseline = without.evaluate(READ_HOST, [list(HOST_PARTS), list(STYLE_PROPERTIES)])
     assert with_widget.evaluate(READ_HOST, [list(HOST_PARTS), list(STYLE_PROPERTIES)]) == baseline

@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.request
 
 from tests.browser.test_accessibility import assert_no_axe_violations
-from tests.browser.widget import SHADOW, Widget, history, session_id
+from tests.browser.widget import SHADOW, Widget, history, session_id, visit
 
 # (English, Spanish) words of each step: the buttons' titles and what the parent types.
 START = ("Let's start", "Empecemos")
@@ -98,8 +98,7 @@ def test_spanish_journey_by_mouse_and_typing(api_url, new_page):
 
 def test_the_same_journey_by_keyboard_alone(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.shown()
     # Tab through the page to the launcher; Enter opens and puts the focus in the input.
     tab_to(page, lambda el: "launcher" in el["cls"])
@@ -153,8 +152,7 @@ def test_the_same_journey_by_keyboard_alone(api_url, new_page):
 
 def test_language_toggle_switches_the_interface_and_the_conversation(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     toggle = page.locator("family-guide-chat .tool").first
     assert toggle.inner_text() == "En español" and toggle.get_attribute("lang") == "es"
@@ -176,8 +174,7 @@ def test_language_toggle_switches_the_interface_and_the_conversation(api_url, ne
 
 def test_talk_to_a_person_sends_the_handoff_in_the_current_language(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/?lang=es")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/?lang=es")
     widget.open()
     before = widget.bot_count()
     page.get_by_role("button", name="Hablar con una persona").click()

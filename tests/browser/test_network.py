@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.browser.widget import SHADOW, Widget, history, session_id
+from tests.browser.widget import SHADOW, history, session_id, visit
 
 NETWORK_ERROR = "didn't go through"
 
@@ -18,8 +18,7 @@ def started(api_url, new_page, polls: bool = True, **options):
     page = new_page(**options)
     if not polls:
         page.route("**/api/chat/poll", lambda route: route.abort("connectionreset"))
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     return page, widget
 

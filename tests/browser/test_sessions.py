@@ -3,13 +3,12 @@ browser follows it live (long polling), another browser sees none of it, and a w
 whose origin is not on the allowlist gets nothing."""
 from __future__ import annotations
 
-from tests.browser.widget import SHADOW, Widget, api_post, history, session_id
+from tests.browser.widget import SHADOW, Widget, api_post, history, session_id, visit
 
 
 def test_reload_mid_journey_continues_it(api_url, new_page):
     page = new_page()
-    page.goto(api_url + "/")
-    widget = Widget(page)
+    widget = visit(page, api_url + "/")
     widget.open()
     widget.tap("Let's start")
     widget.tap("Joy and Wellness")
@@ -32,12 +31,10 @@ def test_reload_mid_journey_continues_it(api_url, new_page):
 
 def test_another_tab_follows_the_conversation_by_long_polling(api_url, new_page):
     first = new_page()
-    first.goto(api_url + "/")
-    widget = Widget(first)
+    widget = visit(first, api_url + "/")
     widget.open()
     second = first.context.new_page()  # same browser: same localStorage, same session
-    second.goto(api_url + "/")
-    follower = Widget(second)
+    follower = visit(second, api_url + "/")
     follower.launcher.click()
     second.wait_for_function(f"() => {SHADOW}.querySelectorAll('.msg.assistant').length >= 1")
     count = follower.bot_count()
@@ -55,16 +52,14 @@ def test_another_tab_follows_the_conversation_by_long_polling(api_url, new_page)
 
 def test_a_second_browser_cannot_read_the_first_ones_history(api_url, new_page):
     first = new_page()
-    first.goto(api_url + "/")
-    widget = Widget(first)
+    widget = visit(first, api_url + "/")
     widget.open()
     widget.tap("Let's start")
     widget.type("my son keeps missing school")
     token = session_id(first)
 
     second = new_page()  # another browser context: another parent
-    second.goto(api_url + "/")
-    other = Widget(second)
+    other = visit(second, api_url + "/")
     other.open()
     assert other.parent_texts() == []
     assert "my son keeps missing school" not in second.locator("family-guide-chat .transcript").inner_text()
@@ -88,8 +83,7 @@ def test_a_second_browser_cannot_read_the_first_ones_history(api_url, new_page):
 
 def test_a_school_site_on_the_allowlist_embeds_the_widget_from_another_origin(site_url, new_page):
     page = new_page()
-    page.goto(site_url + "/page")  # http://127.0.0.1:<site port>: allowed, cross-origin (CORS)
-    widget = Widget(page)
+    widget = visit(page, site_url + "/page")  # http://127.0.0.1:<site port>: allowed, cross-origin (CORS)
     assert widget.open()
     assert "Which pillar" in widget.tap("Let's start")[0]
 

@@ -10,6 +10,12 @@ from typing import Any
 SHADOW = 'document.querySelector("family-guide-chat").shadowRoot'
 
 
+def visit(page: Any, url: str) -> Widget:
+    """Opens a page with the widget embedded and returns the widget on it."""
+    page.goto(url)
+    return Widget(page)
+
+
 class Widget:
     def __init__(self, page: Any) -> None:
         self.page = page
