@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.session import METADATA_SLOT, school_from_metadata
 from actions.validation import BaseFormValidation
 from bot import parsing
 from bot.schools import load_directory
@@ -96,6 +95,8 @@ class ValidatePlanForm(BaseFormValidation):
     def validate_needs(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value and self.prefilled(tracker, "needs"):
+            return {"needs": value}  # the profile kept from an earlier topic
         needs = parsing.parse_needs(
             self.text(tracker), common.labels().need_ids, self.entities(tracker), self.lang(tracker)
         )
@@ -110,9 +111,9 @@ class ValidatePlanForm(BaseFormValidation):
         """Nothing is kept that the parent did not confirm or that does not clearly name
         a school: a directory match is offered first ("Is it ...?", or a short choice),
         anything else unclear is asked once more, then the question is left unanswered."""
-        site = school_from_metadata(tracker.get_slot(METADATA_SLOT))
-        if site and value == site["school"]:  # the school of the website the chat is on: nothing to ask
-            return school_answered(site["school"], site["school_code"])
+        if value is not None and self.prefilled(tracker, "school"):
+            # Kept from an earlier topic, or the website's school (actions/session.py).
+            return school_answered(value, tracker.get_slot("school_code"))
         intent, text = common.latest_intent(tracker), self.text(tracker)
         offered = list(tracker.get_slot("school_candidates") or [])
         rejected = list(tracker.get_slot("school_rejected") or [])

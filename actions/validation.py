@@ -40,6 +40,14 @@ class BaseFormValidation(FormValidationAction):
         return common.latest_entities(tracker)
 
     @staticmethod
+    def prefilled(tracker: Tracker, slot: str) -> bool:
+        """Whether the value is one the slot held before the form started: Rasa validates
+        every filled slot when a form starts (a new topic keeps the child's profile; a
+        website's school is set at the session start), while a slot read from a reply
+        (from_text, only when it is the requested slot) is validated as it is answered."""
+        return tracker.get_slot("requested_slot") != slot
+
+    @staticmethod
     def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str | None = None) -> None:
         """A specific hint when there is one, else a rephrase prompt that alternates."""
         previous = common.previous_turn_responses(tracker)

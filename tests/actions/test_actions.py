@@ -22,9 +22,10 @@ from actions.meeting import (
     ValidateMeetingForm,
 )
 from actions.plan import ActionBuildPlan, ActionChangePriority, ActionDropQuestion, ActionMoreQuestions, ActionShowPlan
-from actions.plan_form import ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
+from actions.plan_form import SCHOOL_CHOICE_RESPONSES, ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
 from actions.validation import REPHRASE_RESPONSES, next_rephrase
 from bot.events import read_events
+from bot.schools import MAX_SUGGESTIONS
 
 PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"],
            "school": "Breed Street Elementary", "lookfors_seen": False}
@@ -250,8 +251,10 @@ async def test_ask_school_says_what_the_question_is_waiting_for(
 def test_school_questions_buttons_are_yes_no_or_the_schools_and_none(domain):
     confirm = domain["responses"]["utter_ask_school_confirm"][0]["buttons"]
     assert [b["payload"] for b in confirm] == ["/affirm", "/deny"]
-    for count in (2, 3):
-        buttons = domain["responses"][f"utter_ask_school_choice_{count}"][0]["buttons"]
+    # Every choice the directory can offer (bot.schools.MAX_SUGGESTIONS at most) has its response.
+    assert set(SCHOOL_CHOICE_RESPONSES) == set(range(2, MAX_SUGGESTIONS + 1))
+    for count, response in SCHOOL_CHOICE_RESPONSES.items():
+        buttons = domain["responses"][response][0]["buttons"]
         assert [b["title"] for b in buttons[:-1]] == [f"{{school_{n}}}" for n in range(1, count + 1)]
         assert buttons[-1]["payload"] == "/deny"
 
@@ -529,7 +532,25 @@ def test_the_websites_school_prefilled_at_the_session_start_is_kept_when_the_for
     kept = ValidatePlanForm().validate_school("Breed Street Elementary", dispatcher, tracker, domain)
     assert kept["school"] == "Breed Street Elementary" and kept["school_code"] == "5023"
     assert dispatcher.messages == []
-    # Without that metadata (SMS), the same words are the parent's answer, read as before.
-    tracker = tracker_factory(text="/start_guide", intent="start_guide", active_loop="plan_form")
+    # Asked, the same words are the parent's answer: a directory match to confirm.
+    tracker = school_turn(tracker_factory, "Breed Street Elementary")
     asked = ValidatePlanForm().validate_school("Breed Street Elementary", dispatcher, tracker, domain)
-    assert asked["school"] is None
+    assert asked["school"] is None and asked["school_candidates"] == ["5023"]
+
+
+@pytest.mark.parametrize("school, code", [("Roosevelt Senior High", ROOSEVELT), ("Our Lady Academy", None), ("", None)])
+def test_a_new_topic_keeps_the_childs_profile_when_the_form_starts_again(
+    school, code, tracker_factory, dispatcher, domain
+):
+    """After a plan, a new topic (action_change_priority) starts the plan form again with
+    the profile filled; Rasa validates those slots then, with the topic message as the
+    latest text, before it asks for the checklist (the first slot left to fill)."""
+    tracker = tracker_factory({**PROFILE, "pillar": "2", "priority": "2A", "lookfors_seen": None,
+                               "school": school, "school_code": code, "requested_slot": "lookfors_seen"},
+                              text="let's talk about bullying", intent="choose_topic",
+                              entities=[{"entity": "priority", "value": "2A"}], active_loop="plan_form")
+    form = ValidatePlanForm()
+    assert form.validate_needs(PROFILE["needs"], dispatcher, tracker, domain) == {"needs": PROFILE["needs"]}
+    assert form.validate_school(school, dispatcher, tracker, domain) == {
+        "school": school, "school_code": code, **QUESTION_OVER}
+    assert dispatcher.messages == []  # nothing said about needs or the school
