@@ -1,5 +1,6 @@
-"""The api: FastAPI edge service (Twilio webhooks, printable plans, health).
-Run with `uvicorn --factory api.main:create_app` after `python -m api.prestart` (database migrations)."""
+"""The api: FastAPI edge service (Twilio webhooks, web chat, printable plans, health).
+Run with `uvicorn --factory api.main:create_app --no-access-log` after `python -m api.prestart`
+(database migrations): an access log would hold every plan link's token."""
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from api.chat.errors import install_error_handlers
 from api.chat.guard import ChatOrigins
 from api.core.db import in_thread
-from api.core.identity import RedactPhoneNumbers
+from api.core.identity import RedactIdentifiers
 from api.core.settings import Settings, get_settings
 from api.routes import api_router
 from api.services import build_services
@@ -24,9 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 def configure_logging() -> None:
-    """Phone numbers never reach a log line, whoever logs them (uvicorn, twilio, us)."""
+    """Phone numbers and contact ids never reach a log line, whoever logs them (uvicorn,
+    twilio, a database error quoting a key, us)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact = RedactPhoneNumbers()
+    redact = RedactIdentifiers()
     # uvicorn.access is left alone: its formatter needs the raw arguments, and `make run`
     # turns it off (a plan page's URL holds its token).
     for name in ("", "uvicorn", "uvicorn.error"):
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None, messenger: Messenger | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging()
-        services = build_services(settings or get_settings(), messenger)
+        services = build_services(settings, messenger)
         app.state.services = services
         # Only turns whose lease ran out (other api processes may be answering the rest);
         # every scheduler round does the same, for turns and reminders.

@@ -47,7 +47,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from twilio.request_validator import RequestValidator
 
-from api.core.identity import RedactPhoneNumbers, mask
+from api.core.identity import RedactIdentifiers, mask
 from api.sms.segments import segment_count
 
 # Named, not __name__: under `python -m` this module is "__main__".
@@ -393,13 +393,13 @@ def _log_config() -> dict[str, Any]:
     """uvicorn's logging, with phone numbers redacted from every line (the access log
     would otherwise print the ?to=%2B1... of a poll) and the console's polls left out.
 
-    RedactPhoneNumbers merges a record's arguments into its message, and uvicorn's
+    RedactIdentifiers merges a record's arguments into its message, and uvicorn's
     AccessFormatter needs them unmerged (it unpacks five), so access lines use the plain
     formatter: the merged message already reads 'client - "GET /path" 200'."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["formatters"]["access"] = dict(config["formatters"]["default"])
     config.setdefault("filters", {}).update(
-        redact_phones={"()": RedactPhoneNumbers}, quiet_polls={"()": QuietPolls}
+        redact_phones={"()": RedactIdentifiers}, quiet_polls={"()": QuietPolls}
     )
     config["handlers"]["access"]["filters"] = ["quiet_polls"]  # first: it reads the unmerged arguments
     for handler in config["handlers"].values():

@@ -44,6 +44,7 @@ _PHONE_IN_TEXT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 REDACTED = "[phone]"
+_CONTACT_ID_IN_TEXT = re.compile(rf"\b{CONTACT_ID_PREFIX}[0-9a-f]{{{CONTACT_ID_HEX_CHARS}}}\b")
 
 
 def normalize_address(raw: Any) -> str:
@@ -143,16 +144,19 @@ def mask(address: str) -> str:
 
 
 def redact(text: str) -> str:
-    """The text with every phone-number-looking sequence replaced by "[phone]"."""
-    return _PHONE_IN_TEXT.sub(REDACTED, text)
+    """The text with every phone-number-looking sequence replaced by "[phone]", and every
+    contact id (Rasa's sender id, which a database error's DETAIL line can quote) by its
+    short hash, as log_id() writes it."""
+    return _CONTACT_ID_IN_TEXT.sub(lambda found: log_id(found.group(0)), _PHONE_IN_TEXT.sub(REDACTED, text))
 
 
-class RedactPhoneNumbers(logging.Filter):
-    """Logging filter that removes phone numbers from records: the message with its
-    arguments merged in, and the text of an attached exception or stack.
+class RedactIdentifiers(logging.Filter):
+    """Logging filter that removes phone numbers and contact ids from records (see
+    redact()): the message with its arguments merged in, and the text of an attached
+    exception or stack.
 
     Attach it to handlers (logger-level filters do not see records propagated from child
-    loggers): handler.addFilter(RedactPhoneNumbers())."""
+    loggers): handler.addFilter(RedactIdentifiers())."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
