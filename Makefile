@@ -22,9 +22,9 @@ help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
 	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
 	@echo "make sms           text the running api like a phone through Twilio would (after make run)"
-	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS"
+	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, browser"
 	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
-	@echo "make benchmarks    NLU cross-validation F1, reply latency, SMS segments per journey"
+	@echo "make benchmarks    NLU cross-validation F1, reply latency, SMS segments per journey, web-chat latency, widget size"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
 setup:
@@ -100,6 +100,7 @@ benchmarks: train setup-api
 	@$(API_VENV)/bin/python benchmarks/sms_cost.py
 	@$(API_VENV)/bin/python benchmarks/chat_latency.py
 	@$(API_VENV)/bin/python benchmarks/widget_size.py
+	@$(PY) benchmarks/school_matching.py
 
 translations: setup
 	@$(PY) -m bot.i18n.extract

@@ -16,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script
+from benchmarks.latency import percentile  # noqa: E402 - the REST benchmark's, so both count alike
+
 PUBLIC_BASE_URL = "http://localhost:8000"
 
 # A whole journey as the widget sends it: the greeting (the widget's language), buttons by
@@ -25,11 +27,6 @@ JOURNEY = [
     "more questions", "next steps", "1", "the meeting is next tuesday at 3", "invite other parents",
     "show my plan", "help", "asdkjh qwe",
 ]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def summary(name: str, timings: list[float]) -> str:

@@ -32,6 +32,12 @@ def first_entity(entities: Entities | None, name: str) -> str | None:
     return values[0] if values else None
 
 
+def chosen_number(text: str | None, entities: Entities | None) -> int | None:
+    """A menu number: the `number` entity (a button's payload), else a bare number reply."""
+    raw = first_entity(entities, "number")
+    return int(raw) if raw and raw.isdigit() else parse_menu_number(text)
+
+
 @dataclass(frozen=True)
 class TopicChoice:
     pillar: str | None = None
@@ -226,8 +232,7 @@ def parse_candidate_reply(
     if count == 1:
         answer = parse_yes_no(intent, text)
         return None if answer is None else int(answer)
-    raw = first_entity(entities, "number")
-    number = int(raw) if raw and raw.isdigit() else parse_menu_number(text)
+    number = chosen_number(text, entities)
     if number is not None:
         if 1 <= number <= count:
             return number
@@ -259,8 +264,7 @@ def parse_school_text(text: str | None) -> str | None:
 
 def parse_drop_number(text: str | None, entities: Entities | None, count: int) -> int | None:
     """Which plan item to remove: "3", "number 3", "the last one"."""
-    raw = first_entity(entities, "number")
-    number = int(raw) if raw and raw.isdigit() else parse_menu_number(text)
+    number = chosen_number(text, entities)
     if number is None and re.search(r"\b(last|[uú]ltim[ao])\b", text or "", re.IGNORECASE):
         number = count
     if number is None:

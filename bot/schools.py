@@ -163,8 +163,18 @@ class SchoolDirectory:
         self._by_code = {s.school_code: s for s in schools}
         self._idf = _idf(self._entries)
         self._fuzzy_tokens = [t for t in self._idf if fuzzy_comparable(t)]
-        # Every name variant as one string, and the (entry index, variant) it comes from.
-        self._joined_owners = [(i, v) for i, e in enumerate(self._entries) for v in e.variants]
+        # Per entry, each variant with its tokens' IDF weights and their sum.
+        self._weighted = tuple(tuple(_weighted(v, self._idf) for v in e.variants) for e in self._entries)
+        # Token -> the entries whose names hold it: only those (and whole-string
+        # matches) can score above 0, so match() scores no other entry.
+        self._holders: dict[str, list[int]] = {}
+        for i, entry in enumerate(self._entries):
+            for token in dict.fromkeys(t for v in entry.variants for t in v):
+                self._holders.setdefault(token, []).append(i)
+        # Every name variant of 5+ letters as one string, and the (entry index, variant) it comes from.
+        self._joined_owners = [
+            (i, v) for i, e in enumerate(self._entries) for v in e.variants if len(" ".join(v)) >= 5
+        ]
         self._joined_names = [" ".join(v) for _, v in self._joined_owners]
 
     @property
@@ -189,11 +199,13 @@ class SchoolDirectory:
         sims = self._token_sims(query)
         whole = self._string_sims(query)
         level = level_hint(text)
+        candidates = set(whole).union(*(self._holders[t] for t in sims))
         scored = []
-        for i, entry in enumerate(self._entries):
+        for i in sorted(candidates):  # directory order, as ties keep it
+            entry = self._entries[i]
             if entry.school.school_code in exclude:
                 continue
-            coverage = max(self._coverage(v, sims) for v in entry.variants) if entry.variants else 0.0
+            coverage = max(_coverage(variant, sims) for variant in self._weighted[i])
             score = max(coverage, whole.get(i, 0.0))
             if level and entry.levels and level not in entry.levels:
                 score *= LEVEL_MISMATCH_FACTOR
@@ -237,15 +249,25 @@ class SchoolDirectory:
             joined, self._joined_names, scorer=fuzz.ratio, score_cutoff=FUZZ_CUTOFF, limit=None
         )
         best: dict[int, float] = {}
-        for name, score, index in found:
+        for _, score, index in found:
             entry, variant = self._joined_owners[index]
-            if len(name) >= 5 and numbers_agree(query, variant):
+            if numbers_agree(query, variant):
                 best[entry] = max(best.get(entry, 0.0), score / 100)
         return best
 
-    def _coverage(self, variant: tuple[str, ...], sims: dict[str, float]) -> float:
-        weights = [self._idf[t] for t in variant]
-        return sum(w * sims.get(t, 0.0) for t, w in zip(variant, weights, strict=True)) / sum(weights)
+
+# A name variant's tokens, their IDF weights and the weights' sum.
+_WeightedVariant = tuple[tuple[str, ...], tuple[float, ...], float]
+
+
+def _weighted(variant: tuple[str, ...], idf: dict[str, float]) -> _WeightedVariant:
+    weights = tuple(idf[t] for t in variant)
+    return variant, weights, sum(weights)
+
+
+def _coverage(variant: _WeightedVariant, sims: dict[str, float]) -> float:
+    words, weights, total = variant
+    return sum(w * sims.get(t, 0.0) for t, w in zip(words, weights, strict=True)) / total
 
 
 def _confident(candidates: Sequence[SchoolMatch]) -> SchoolMatch | None:
@@ -286,10 +308,6 @@ def load_directory(path: Path | None = None) -> SchoolDirectory:
 
 def clear_directory_cache() -> None:
     _load_cached.cache_clear()
-
-
-def best_match(text: str, directory: SchoolDirectory | None = None) -> SchoolMatch | None:
-    return (directory or load_directory()).best_match(text)
 
 
 @lru_cache(maxsize=4)

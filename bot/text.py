@@ -1,7 +1,12 @@
 """Text helpers shared by the bot and the api (pure, no rasa)."""
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# C0 control characters and DEL, except tab, line feed and carriage return (GSM-7 has
+# both line breaks). PostgreSQL refuses NUL in a text column; none of them is text.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def without_accents(text: str) -> str:
@@ -9,3 +14,9 @@ def without_accents(text: str) -> str:
     words are compared folded. NFKD also splits ligatures and full-width forms."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def without_control_characters(text: str) -> str:
+    """A message as a parent typed it, without the control characters no phone or
+    keyboard sends as text (every door cleans what it stores this way)."""
+    return _CONTROL_CHARACTERS.sub("", text)

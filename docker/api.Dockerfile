@@ -1,7 +1,7 @@
 # The api (FastAPI edge: Twilio webhooks, plan pages, reminders) on Python 3.11, in its own
 # environment: FastAPI needs pydantic 2 and SQLAlchemy 2, which Rasa 3.6 cannot share.
 # It holds the runtime packages only (requirements/api.lock; the test and lint tools are
-# in api-dev.lock), the pure bot modules it imports (i18n, meeting times, text, events)
+# in api-dev.lock), the pure bot modules it imports (i18n, meeting times, text, events, schools)
 # installed as a package (pyproject.toml; bot/rasa is left out), and the catalogs.
 FROM python:3.11-slim
 WORKDIR /app

@@ -25,7 +25,8 @@ wait_for() {  # url, name, seconds
 }
 
 # The action server has no authentication: loopback only (ACTIONS_HOST), through the
-# launcher, since rasa-sdk 3.6's `rasa run actions` always listens on every interface.
+# launcher, since rasa-sdk 3.6's `rasa run actions` has no interface option (it listens
+# on $SANIC_HOST, every interface by default).
 echo "==> Starting the action server on ${ACTIONS_HOST:-127.0.0.1}:$ACTIONS_PORT (log: $LOG_DIR/actions.log)"
 "$BOT_VENV/bin/python" -m bot.rasa.action_server --actions actions --interface "${ACTIONS_HOST:-127.0.0.1}" \
   --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &

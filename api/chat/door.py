@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,10 +41,11 @@ from bot.schools import load_directory
 
 WEB = contacts.WEB_CHANNEL
 GREETING = "/greet"
+T = TypeVar("T")
 
 
 def greeting_in(language: str) -> str:
-    return "/greet" + json.dumps({"detected_language": language})
+    return GREETING + json.dumps({"detected_language": language})
 
 
 def language_switch(language: str) -> str:
@@ -165,14 +167,10 @@ class ChatDoor:
     async def _replay(self, contact_id: str, message_id: str) -> Said:
         """The messages the first request with this message_id got, once its turn is
         answered (waiting up to the reply budget while it is still with the bot)."""
-        deadline = time.monotonic() + self.settings.CHAT_REPLY_BUDGET_SECONDS
-        while True:
-            async with self.arrivals.watch(contact_id) as arrived:
-                messages, busy = await in_thread(self._first_answer, contact_id, message_id)
-                remaining = deadline - time.monotonic()
-                if not busy or remaining <= 0:
-                    return Said(messages, pending=busy)
-                await asyncio.wait({arrived}, timeout=min(remaining, self.settings.CHAT_POLL_RECHECK_SECONDS))
+        messages, busy = await self._wait_for(contact_id, self.settings.CHAT_REPLY_BUDGET_SECONDS,
+                                              lambda: self._first_answer(contact_id, message_id),
+                                              lambda found: not found[1])
+        return Said(messages, pending=busy)
 
     def _first_answer(self, contact_id: str, message_id: str) -> tuple[list[dict[str, Any]], bool]:
         with self.sessions() as session:
@@ -190,15 +188,20 @@ class ChatDoor:
             return [store.as_message(row) for row in store.history(session, chat.contact_id)]
 
     async def poll(self, chat: store.SessionView, after: int) -> list[dict[str, Any]]:
-        """Messages after `after`, as soon as there are any, or [] after CHAT_POLL_SECONDS.
-        Woken by this process's new messages; the database is looked at again every
+        """Messages after `after`, as soon as there are any, or [] after CHAT_POLL_SECONDS."""
+        return await self._wait_for(chat.contact_id, self.settings.CHAT_POLL_SECONDS,
+                                    lambda: self._after(chat.contact_id, after), bool)
+
+    async def _wait_for(self, contact_id: str, seconds: float, look: Callable[[], T], done: Callable[[T], bool]) -> T:
+        """What look() (blocking) finds once done() says so, or after `seconds`. Looked at
+        again when this process stores a message for the contact, and every
         CHAT_POLL_RECHECK_SECONDS for those another process stored."""
-        deadline = time.monotonic() + self.settings.CHAT_POLL_SECONDS
+        deadline = time.monotonic() + seconds
         while True:
-            async with self.arrivals.watch(chat.contact_id) as arrived:
-                found = await in_thread(self._after, chat.contact_id, after)
+            async with self.arrivals.watch(contact_id) as arrived:
+                found = await in_thread(look)
                 remaining = deadline - time.monotonic()
-                if found or remaining <= 0:
+                if done(found) or remaining <= 0:
                     return found
                 await asyncio.wait({arrived}, timeout=min(remaining, self.settings.CHAT_POLL_RECHECK_SECONDS))
 
@@ -226,7 +229,7 @@ class ChatDoor:
         self.arrivals.notify(contact.id)
 
     def apology(self, contact: ContactView, turn_ids: list[int]) -> list[dict[str, Any]]:
-        apology: dict[str, Any] = {"text": text_or_bilingual("chat.apology", contact.language), "buttons": [],
+        apology: dict[str, Any] = {"text": text_or_bilingual("turns.apology", contact.language), "buttons": [],
                                    "kind": "apology", "language": contact.language, "plan": None}
         with self.sessions() as session:
             parent_id = store.parent_of_turn(session, turn_ids[-1]) if turn_ids else None

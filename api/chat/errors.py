@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from api.core.i18n import text
+from api.core.i18n import accepted_language, text
 from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
@@ -38,29 +38,12 @@ def is_chat_path(path: str) -> bool:
     return path == CHAT_PREFIX or path.startswith(CHAT_PREFIX + "/")
 
 
-def accepted_language(header: str | None) -> str | None:
-    """The supported language an Accept-Language header prefers most ("es-MX,es;q=0.9")."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((header or "").split(",")):
-        tag, _, parameters = item.strip().partition(";")
-        quality = 1.0
-        if parameters.strip().startswith("q="):
-            try:
-                quality = float(parameters.strip()[2:])
-            except ValueError:
-                continue
-        language = supported_language(tag.strip()) if tag.strip() != "*" else None
-        if language and quality > 0:
-            ranked.append((-quality, position, language))
-    return min(ranked)[2] if ranked else None
-
-
 def request_language(request: Request | None, *stated: str | None) -> str:
     """The first supported of the `stated` languages (the request's field, the session's),
     else the browser's Accept-Language, else English."""
-    for language in stated:
-        if supported_language(language):
-            return supported_language(language) or SOURCE_LANGUAGE
+    for language in map(supported_language, stated):
+        if language:
+            return language
     header = request.headers.get("accept-language") if request is not None else None
     return accepted_language(header) or SOURCE_LANGUAGE
 

@@ -80,8 +80,9 @@ class RateLimits:
         self._per_session = parse_many(settings.CHAT_RATE_PER_SESSION)
         self._per_ip = parse_many(settings.CHAT_RATE_PER_IP)
 
-    def check_ip(self, address: str, language: str | None) -> None:
-        self._check(self._per_ip, "ip", address, language)
+    def check_ip(self, address: str) -> None:
+        """Before the body is read: its 429 speaks the browser's language."""
+        self._check(self._per_ip, "ip", address, None)
 
     def check_session(self, contact_id: str, language: str | None) -> None:
         self._check(self._per_session, "session", contact_id, language)

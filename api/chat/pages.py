@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.core.i18n import text
+from api.core.templates import page_templates
 from bot.i18n import supported_language, supported_languages
 from bot.schools import School, load_directory
 
@@ -95,15 +96,6 @@ async def demo_styles(request: Request) -> Response:
     return asset_response("demo.css", request)
 
 
-@lru_cache(maxsize=1)
-def _environment():
-    """The Jinja environment (built on first use, not at import time); autoescaped."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
-
-
 def demo_school() -> School:
     """The demo's school: Breed Street Elementary, or the directory's first school when a
     district directory without it replaces the sample."""
@@ -116,7 +108,7 @@ def other_language(lang: str) -> str:
     return languages[(languages.index(lang) + 1) % len(languages)]
 
 
-def render_demo_page(lang: str, widget_src: str = "/widget.js") -> str:
+def render_demo_page(lang: str) -> str:
     school = demo_school()
     other = other_language(lang)
 
@@ -125,8 +117,8 @@ def render_demo_page(lang: str, widget_src: str = "/widget.js") -> str:
 
     snippet = (f'<script src="https://<host>/widget.js" data-school="{school.school_code}" data-lang="{lang}" '
                'defer></script>')
-    return _environment().get_template("demo.html").render(
-        lang=lang, t=t, school=school, widget_src=widget_src, snippet=snippet,
+    return page_templates(TEMPLATES_DIR).get_template("demo.html").render(
+        lang=lang, t=t, school=school, snippet=snippet,
         other_lang=other, other_lang_name=text("widget.language_name", other),
     )
 

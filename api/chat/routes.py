@@ -1,4 +1,4 @@
-"""The web chat's JSON api (the contract: /tmp/brief/chat_contract.md, summarized here).
+"""The web chat's JSON api (the contract: docs/web-chat.md, summarized here).
 
 POST /api/chat          {session_id?, message, language?, school?, message_id?}
                         -> {session_id, messages, pending}; no session_id starts a session
@@ -22,11 +22,12 @@ from fastapi.responses import JSONResponse
 from api.chat import store
 from api.chat.errors import ChatError, request_language
 from api.core.db import in_thread
+from api.core.http import BodyTooLarge, read_limited_body
 from api.core.i18n import text, texts
 from api.deps import ServicesDep
 from api.services import Services
-from api.sms.inbound import clean_text
 from bot.i18n import supported_language
+from bot.text import without_control_characters
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 STRINGS_GROUP = "widget"
@@ -40,16 +41,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 async def json_body(request: Request, max_bytes: int) -> dict[str, Any]:
     """The body as a JSON object; ChatError 413 past max_bytes (read no further), 400 for
     anything that is not a UTF-8 JSON object."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
-        raise ChatError(413, "too_large")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > max_bytes:
-            raise ChatError(413, "too_large")
     try:
-        body = json.loads(bytes(raw).decode("utf-8"))
+        raw = await read_limited_body(request, max_bytes)
+    except BodyTooLarge:
+        raise ChatError(413, "too_large") from None
+    try:
+        body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ChatError(400, "bad_request") from None
     if not isinstance(body, dict):
@@ -89,6 +86,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def read_request(request: Request, services: Services) -> tuple[dict[str, Any], str | None]:
+    """Every POST: counted against its address's rate limit, then its body and the language
+    it states."""
+    services.chat_limits.check_ip(client_address(request))
+    body = await json_body(request, services.settings.CHAT_MAX_BODY_BYTES)
+    return body, stated_language(body)
+
+
 async def open_session(services: Services, token: str, language: str | None) -> store.SessionView:
     """The session of a token; 404 unknown_session, 410 expired_session."""
     chat = await in_thread(services.chat.open, token)
@@ -105,10 +110,8 @@ async def open_session(services: Services, token: str, language: str | None) -> 
 @router.post("")
 async def say(request: Request, services: ServicesDep) -> JSONResponse:
     settings = services.settings
-    services.chat_limits.check_ip(client_address(request), None)
-    body = await json_body(request, settings.CHAT_MAX_BODY_BYTES)
-    language = stated_language(body)
-    words = clean_text(required_string(body, "message", language))
+    body, language = await read_request(request, services)
+    words = without_control_characters(required_string(body, "message", language))
     token = optional_string(body, "session_id", language)
     school = optional_string(body, "school", language)
     message_id = client_message_id(body, language)
@@ -127,9 +130,7 @@ async def say(request: Request, services: ServicesDep) -> JSONResponse:
 
 @router.post("/history")
 async def history(request: Request, services: ServicesDep) -> JSONResponse:
-    services.chat_limits.check_ip(client_address(request), None)
-    body = await json_body(request, services.settings.CHAT_MAX_BODY_BYTES)
-    language = stated_language(body)
+    body, language = await read_request(request, services)
     token = required_string(body, "session_id", language)
     chat = await open_session(services, token, language)
     messages = await in_thread(services.chat.history, chat)
@@ -138,9 +139,7 @@ async def history(request: Request, services: ServicesDep) -> JSONResponse:
 
 @router.post("/poll")
 async def poll(request: Request, services: ServicesDep) -> JSONResponse:
-    services.chat_limits.check_ip(client_address(request), None)
-    body = await json_body(request, services.settings.CHAT_MAX_BODY_BYTES)
-    language = stated_language(body)
+    body, language = await read_request(request, services)
     token = required_string(body, "session_id", language)
     after = body.get("after")
     if not isinstance(after, int) or isinstance(after, bool) or after < 0:

@@ -28,7 +28,7 @@ TOKEN_BYTES = 32
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 MAX_SCHOOL_CODE_CHARS = 32
 MAX_CLIENT_MESSAGE_ID_CHARS = 64
-CLIENT_MESSAGE_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+CLIENT_MESSAGE_ID_PATTERN = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_CLIENT_MESSAGE_ID_CHARS}}}")
 TURN_PREFIX = "web:"
 MAX_HISTORY = 1000  # messages a reload restores (a whole journey is about 60)
 MAX_BATCH = 100  # messages one poll returns
@@ -51,7 +51,6 @@ class SessionView:
     """What a request needs to know about its chat session, detached from the database."""
 
     contact_id: str
-    school_code: str | None
     language: str | None  # the conversation's (the contact's)
     expired: bool
 
@@ -63,19 +62,20 @@ def create_session(session: Session, token: str, contact_id: str, school_code: s
     session.add(ChatSession(contact_id=contact_id, token_hash=token_hash(token), school_code=school_code,
                             created_at=now, last_seen_at=now, expires_at=now + timedelta(days=days)))
     session.commit()
-    return SessionView(contact_id, school_code, language, expired=False)
+    return SessionView(contact_id, language, expired=False)
 
 
 def find_session(session: Session, token: str, now: datetime) -> SessionView | None:
     """The session this token opens; None for a token no session has."""
     row = session.execute(
-        select(ChatSession, Contact.language).join(Contact, Contact.id == ChatSession.contact_id)
+        select(ChatSession.contact_id, ChatSession.expires_at, Contact.language)
+        .join(Contact, Contact.id == ChatSession.contact_id)
         .where(ChatSession.token_hash == token_hash(token))
     ).first()
     if row is None:
         return None
-    chat, language = row
-    return SessionView(chat.contact_id, chat.school_code, language, expired=chat.expires_at <= now)
+    contact_id, expires_at, language = row
+    return SessionView(contact_id, language, expired=expires_at <= now)
 
 
 def school_code_of(session: Session, contact_id: str) -> str | None:

@@ -58,6 +58,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def in_session(sessions: sessionmaker[Session], function: Callable[..., T], *args: Any) -> T:
+    """function(session, *args) in a session of its own (blocking: run it with in_thread)."""
+    with sessions() as session:
+        return function(session, *args)
+
+
 async def in_thread(function: Callable[..., T], *args: Any) -> T:
     """Runs blocking database or HTTP work off the event loop."""
     return await anyio.to_thread.run_sync(function, *args)

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from babel.numbers import format_decimal
 
-from bot.i18n import normalize_language, supported_languages, translate
+from bot.i18n import normalize_language, supported_language, supported_languages, translate
 
 TEXTS_FILE = Path(__file__).resolve().parents[1] / "texts.yml"
 
@@ -42,3 +42,20 @@ def bilingual(key: str, **values: Any) -> str:
 def text_or_bilingual(key: str, language: str | None, **values: Any) -> str:
     """In the contact's language once it is known; before that, in every shipped language."""
     return text(key, language, **values) if language else bilingual(key, **values)
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The supported language an Accept-Language header prefers most ("es-MX,es;q=0.9")."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((header or "").split(",")):
+        tag, _, parameters = item.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                continue
+        language = supported_language(tag.strip()) if tag.strip() != "*" else None
+        if language and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None

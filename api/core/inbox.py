@@ -97,13 +97,6 @@ def postpone(session: Session, inbound_ids: Sequence[int], now: datetime, base_s
     return given_up
 
 
-def is_pending(session: Session, message_sid: str) -> bool:
-    """Whether the turn stored under this identity is still to be answered (being answered,
-    or kept for a retry)."""
-    status = session.scalar(select(InboundMessage.status).where(InboundMessage.message_sid == message_sid))
-    return status in (PROCESSING, PENDING_RETRY)
-
-
 def due_contacts(session: Session, now: datetime) -> list[str]:
     """Contacts with a turn kept for a retry whose time has come."""
     return list(session.scalars(

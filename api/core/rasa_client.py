@@ -32,9 +32,8 @@ class BotMessage:
 class RasaClient:
     """One connection pool per api process (opened on first use, closed by aclose())."""
 
-    def __init__(self, base_url: str, timeout_seconds: float, path: str = SMS_CHANNEL_PATH) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
         self._base_url = base_url.rstrip("/")
-        self._path = path
         self._timeout = timeout_seconds
         self._client: httpx.AsyncClient | None = None
 
@@ -49,16 +48,15 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None,
-                   path: str | None = None) -> list[BotMessage]:
-        """The bot's answer to one message, on the channel at `path` (the client's own by
-        default); `metadata` reaches the bot with the message (Rasa hands a session's
-        first message's metadata to action_session_start)."""
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None, path: str) -> list[BotMessage]:
+        """The bot's answer to one message, on the channel at `path` (SMS_CHANNEL_PATH,
+        REST_CHANNEL_PATH); `metadata` reaches the bot with the message (Rasa hands a
+        session's first message's metadata to action_session_start)."""
         body: dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             body["metadata"] = metadata
         try:
-            response = await self.client.post(self._base_url + (path or self._path), json=body)
+            response = await self.client.post(self._base_url + path, json=body)
         except httpx.HTTPError as error:
             raise RasaUnavailable(type(error).__name__) from None
         if response.status_code != 200:

@@ -175,9 +175,7 @@ class Settings(BaseSettings):
     def _host_names(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not _comma_list(value):
-            raise ValueError("list at least one host name, or leave it unset")
-        for host in _comma_list(value):
+        for host in _listed(value, "host name"):
             if not _HOST_PATTERN.fullmatch(host):
                 raise ValueError(f"{host!r} is not a host name (no scheme, port or path; '*.' only in front)")
         return value
@@ -209,9 +207,7 @@ class Settings(BaseSettings):
     def _origins(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not _comma_list(value):
-            raise ValueError("list at least one origin, or leave it unset")
-        for origin in _comma_list(value):
+        for origin in _listed(value, "origin"):
             if _origin_of(origin) != origin.lower():
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
         return value
@@ -256,6 +252,14 @@ def _origin_of(url: str) -> str:
 
 def _comma_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _listed(value: str, noun: str) -> list[str]:
+    """The items of a comma-separated setting that, when set, must list at least one."""
+    items = _comma_list(value)
+    if not items:
+        raise ValueError(f"list at least one {noun}, or leave it unset")
+    return items
 
 
 def _is_placeholder(value: str | None) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,12 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.core import contacts, inbox
 from api.core.contacts import ContactView
-from api.core.db import in_thread
+from api.core.db import in_session, in_thread
 from api.core.identity import log_id
 from api.core.models import utcnow
 from api.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from api.core.settings import Settings
-from api.outbound.scheduler import schedule_meeting
+from api.outbound.store import schedule_meeting
 from api.plans import links as plan_links
 from bot.i18n import supported_language
 
@@ -150,7 +149,7 @@ class TurnRunner:
         recovered = await in_thread(self.recover_interrupted, now)
         if recovered:
             logger.warning("%d turns left half done by a stopped process were recovered.", recovered)
-        due = await in_thread(self._with_session, inbox.due_contacts, now)
+        due = await in_thread(in_session, self.sessions, inbox.due_contacts, now)
         for due_id in due:
             contact = await in_thread(self._reload_id, due_id)
             if contact is None or contact.opted_out:
@@ -196,10 +195,6 @@ class TurnRunner:
         return answer
 
     # --- storage -----------------------------------------------------------------------
-
-    def _with_session(self, function: Callable[..., Any], *args: Any) -> Any:
-        with self.sessions() as session:
-            return function(session, *args)
 
     def _reload(self, contact: ContactView) -> ContactView:
         return self._reload_id(contact.id) or contact

@@ -1,9 +1,9 @@
-"""The scheduler: stores reminders and follow-ups when a meeting is saved, and a loop in
-the api process that sends what is due (and retries turns kept while Rasa was down).
-Everything lives in the database, so a restart loses nothing. A row is claimed with a lease
-(pending -> sending, api/outbound/store.py) before anything is decided or sent, so two api
-processes never send it twice, and one whose process died mid-send is recovered by the
-next round of any process."""
+"""The scheduler: a loop in the api process that sends the reminders and follow-ups that
+are due (stored when a meeting is saved: api/outbound/store.py schedule_meeting) and
+retries turns kept while Rasa was down. Everything lives in the database, so a restart
+loses nothing. A row is claimed with a lease (pending -> sending, api/outbound/store.py)
+before anything is decided or sent, so two api processes never send it twice, and one
+whose process died mid-send is recovered by the next round of any process."""
 from __future__ import annotations
 
 import asyncio
@@ -13,39 +13,21 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.core.db import in_thread
+from api.core.db import in_session, in_thread
 from api.core.i18n import text
 from api.core.identity import PhoneCipher
 from api.core.models import Contact, ScheduledMessage, utcnow
 from api.core.settings import Settings
 from api.outbound import store
-from api.outbound.reminders import REMINDER_KINDS, WEEK, decide, outside_quiet_hours, plan_for_meeting
+from api.outbound.reminders import REMINDER_KINDS, WEEK, decide
 from api.plans import links as plan_links
 from api.retention import purge_every_store
 from api.sms.delivery import Messenger, send_rest
-from bot.meeting_time import format_meeting_time, read_meeting_time
+from bot.meeting_time import format_meeting_time
 
 logger = logging.getLogger(__name__)
 BATCH = 50
 PURGE_EVERY = timedelta(hours=1)
-
-
-def schedule_meeting(session: Session, settings: Settings, contact_id: str, starts_at: str, now: datetime) -> int:
-    """Replaces the contact's pending reminders with those for this meeting; returns how many."""
-    meeting_at = read_meeting_time(starts_at)
-    if meeting_at is None or meeting_at <= now:
-        return 0
-    meeting_key = meeting_at.astimezone(settings.zone).isoformat()
-    store.cancel_other_meetings(session, contact_id, meeting_key)
-    created = 0
-    for planned in plan_for_meeting(meeting_at, now):
-        due = outside_quiet_hours(planned.due_at, settings.zone, settings.QUIET_HOURS_START, settings.QUIET_HOURS_END)
-        if planned.not_after is not None and due >= planned.not_after:
-            continue
-        created += store.schedule(session, contact_id, planned.kind, store.dedupe_key(planned.kind, meeting_key), due,
-                                  planned.not_after, {"meeting_at": meeting_at.isoformat()})
-    session.commit()
-    return created
 
 
 def compose(kind: str, meeting_at: datetime, language: str | None, link: str | None) -> str:
@@ -78,25 +60,18 @@ class Scheduler:
         Returns messages sent."""
         now = now or utcnow()
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
-            removed = await in_thread(self._purge, now)
+            removed = await in_thread(purge_every_store, self.sessions, self.settings, now)
             self._last_purge = now
             if any(removed.values()):
                 logger.info("Retention: removed %s", removed)
-        recovered = await in_thread(self._with_session, store.recover_stale, now)
+        recovered = await in_thread(in_session, self.sessions, store.recover_stale, now)
         if recovered:
             logger.warning("%d scheduled messages left mid-send by a stopped process were recovered.", recovered)
         await self.retry_turns(now)
         sent = 0
-        for row_id in await in_thread(self._with_session, store.due, now, BATCH):
+        for row_id in await in_thread(in_session, self.sessions, store.due, now, BATCH):
             sent += await in_thread(self._process, row_id, now)
         return sent
-
-    def _with_session(self, function: Callable, *args: object):
-        with self.sessions() as session:
-            return function(session, *args)
-
-    def _purge(self, now: datetime) -> dict:
-        return purge_every_store(self.sessions, self.settings, now)
 
     def _process(self, row_id: int, now: datetime) -> int:
         """Claims one due message, then sends, defers or drops it; returns 1 when sent."""

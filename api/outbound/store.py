@@ -1,7 +1,7 @@
 """Scheduled reminders and follow-ups in the database: scheduled and cancelled per meeting,
 found when due, claimed by one process, finished, and recovered when the process that
 claimed one died. Each function takes a Session and commits its change, except the two
-that schedule: the caller commits those, so a reschedule is one transaction.
+that schedule: schedule_meeting commits those, so a reschedule is one transaction.
 
 A claim is a lease: "sending" from claimed_at until lease_expires_at. Several api
 processes share one database: a claim is a conditional UPDATE (pending -> sending) whose
@@ -17,8 +17,29 @@ from sqlalchemy.orm import Session
 
 from api.core.db import affected_rows
 from api.core.models import SCHEDULED_KINDS, OutboundMessage, ScheduledMessage
+from api.core.settings import Settings
+from api.outbound.reminders import outside_quiet_hours, plan_for_meeting
+from bot.meeting_time import read_meeting_time
 
 PENDING, SENDING, SENT, CANCELLED = "pending", "sending", "sent", "cancelled"
+
+
+def schedule_meeting(session: Session, settings: Settings, contact_id: str, starts_at: str, now: datetime) -> int:
+    """Replaces the contact's pending reminders with those for this meeting; returns how many."""
+    meeting_at = read_meeting_time(starts_at)
+    if meeting_at is None or meeting_at <= now:
+        return 0
+    meeting_key = meeting_at.astimezone(settings.zone).isoformat()
+    cancel_other_meetings(session, contact_id, meeting_key)
+    created = 0
+    for planned in plan_for_meeting(meeting_at, now):
+        due = outside_quiet_hours(planned.due_at, settings.zone, settings.QUIET_HOURS_START, settings.QUIET_HOURS_END)
+        if planned.not_after is not None and due >= planned.not_after:
+            continue
+        created += schedule(session, contact_id, planned.kind, dedupe_key(planned.kind, meeting_key), due,
+                            planned.not_after, {"meeting_at": meeting_at.isoformat()})
+    session.commit()
+    return created
 
 
 def dedupe_key(kind: str, meeting_key: str) -> str:

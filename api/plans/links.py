@@ -9,10 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.models import PlanLink, utcnow
-from api.sms.consent import fold
 
-# A whole message asking for the plan's questions by text (for phones that can't open links).
-LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})
 TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (32 chars)
 MAX_QUESTIONS = 40
 
@@ -63,10 +60,6 @@ def latest_token(session: Session, contact_id: str, now: datetime | None = None)
         .order_by(PlanLink.created_at.desc())
         .limit(1)
     )
-
-
-def is_list_request(text: str) -> bool:
-    return fold(text).strip(" .!?¡¿").upper() in LIST_REQUESTS
 
 
 def latest_plan(session: Session, contact_id: str, now: datetime | None = None) -> dict[str, Any] | None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from api.core.i18n import text
+from api.core.templates import page_templates
 from api.plans.links import clean_plan
 from bot.i18n import normalize_language
 from bot.meeting_time import format_long_date, format_meeting_time, read_meeting_time
@@ -50,20 +50,6 @@ PAGE_HEADERS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _environment():
-    """The Jinja environment (built on first use, not at import time)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def format_meeting(value: Any, language: str) -> str | None:
     """"Thursday, December 3, 3:30 PM" / "jueves, 3 de diciembre, 3:30 p.m." (LA time):
     the wording the bot used when it confirmed the meeting. None when unreadable."""
@@ -89,7 +75,7 @@ def render_plan_page(plan: dict[str, Any], language: str, expires_at: datetime) 
 
     meeting = read_meeting_time(plan.get("meeting_time"))
     priority = " ".join(part for part in (plan.get("priority"), plan.get("priority_name")) if part)
-    return _environment().get_template("plan.html").render(
+    return page_templates(TEMPLATES_DIR).get_template("plan.html").render(
         lang=lang,
         t=t,
         topic={"pillar": plan.get("pillar_name") or "", "priority": priority},
@@ -113,6 +99,6 @@ def render_plan_unavailable(kind: str, language: str) -> str:
     def t(key: str, **values: Any) -> str:
         return text(f"plan_page.{key}", lang, **values)
 
-    return _environment().get_template("unavailable.html").render(
+    return page_templates(TEMPLATES_DIR).get_template("unavailable.html").render(
         lang=lang, t=t, heading=t(f"{kind}_title"), message=t(f"{kind}_text"), kind=kind,
     )

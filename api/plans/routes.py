@@ -6,23 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.core.db import in_thread
+from api.core.i18n import accepted_language
 from api.core.models import utcnow
 from api.deps import ServicesDep
 from api.plans import links as plan_links
 from api.plans.page import PAGE_HEADERS, render_plan_page, render_plan_unavailable
-from bot.i18n import supported_language
+from bot.i18n import SOURCE_LANGUAGE
 
 router = APIRouter(tags=["plan"])
-
-
-
-def browser_language(request: Request) -> str:
-    """The first supported language of Accept-Language (for a page with no plan behind it)."""
-    for entry in request.headers.get("accept-language", "").split(","):
-        language = supported_language(entry.split(";")[0].strip())
-        if language:
-            return language
-    return "en"
 
 
 @router.get("/plan/{token}", response_class=HTMLResponse)
@@ -34,7 +25,8 @@ async def plan_page(token: str, request: Request, services: ServicesDep) -> HTML
 
     found = await in_thread(load)
     if found is None:
-        html = render_plan_unavailable("not_found", browser_language(request))
+        language = accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+        html = render_plan_unavailable("not_found", language)
         return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
     plan, language, expires_at = found
     if expires_at <= utcnow():

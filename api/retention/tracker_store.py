@@ -9,7 +9,6 @@ a store that does not exist yet (Rasa never ran) or has no `events` table is lef
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -30,8 +29,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from api.core.db import normalize_database_url
-
-logger = logging.getLogger(__name__)
 
 _metadata = MetaData()
 EVENTS = Table(

@@ -45,12 +45,13 @@ def record_twiml(session: Session, contact_id: str, kind: str, parts: Iterable[s
 
 def send_rest(
     sessions: sessionmaker[Session], messenger: Messenger, cipher: PhoneCipher, contact_id: str, kind: str,
-    parts: list[str], respect_opt_out: bool = True,
+    parts: list[str],
 ) -> int:
     """Sends parts in order through the REST API (blocking: run in a thread); returns how
-    many Twilio accepted. Stops at the first failure: later parts make no sense alone."""
+    many Twilio accepted: none to an opted-out contact. Stops at the first failure: later
+    parts make no sense alone."""
     with sessions() as session:
-        if respect_opt_out and is_opted_out(session, contact_id):
+        if is_opted_out(session, contact_id):
             return 0
         to = address_of(session, contact_id, cipher)
     if to is None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.core import contacts, inbox
 from api.core.contacts import ContactView
-from api.core.db import in_thread
+from api.core.db import in_session, in_thread
 from api.core.i18n import text, text_or_bilingual
 from api.core.identity import PhoneCipher, contact_id, log_id
 from api.core.models import utcnow
@@ -39,10 +39,16 @@ logger = logging.getLogger(__name__)
 SMS_MAX_SEGMENTS = 3
 # WhatsApp has no segments; Twilio takes up to 1,600 characters per message.
 WHATSAPP_MAX_SEGMENTS = 10
+# A whole message asking for the plan's questions by text (for phones that can't open links).
+LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})
 
 
 def max_segments(contact: ContactView) -> int:
     return WHATSAPP_MAX_SEGMENTS if contact.channel == "whatsapp" else SMS_MAX_SEGMENTS
+
+
+def is_list_request(body: str) -> bool:
+    return consent.fold(body).strip(" .!?¡¿").upper() in LIST_REQUESTS
 
 
 def may_reach_rasa(contact: ContactView, body: str, keyword: str | None) -> bool:
@@ -89,11 +95,11 @@ class SmsGateway:
         if contact.opted_out:
             if keyword != consent.OPT_IN:
                 return Reply([], "ignored_opted_out")  # nothing may be sent until they opt in
-            await in_thread(self._with_session, contacts.opt_in, contact.id)
+            await in_thread(in_session, self.sessions, contacts.opt_in, contact.id)
             return Reply(self._in_language(contact, word_language, "sms.opted_in"), "consent")
         if keyword == consent.OPT_OUT:
             language = contact.language or word_language
-            cancelled = await in_thread(self._with_session, contacts.opt_out, contact.id, language)
+            cancelled = await in_thread(in_session, self.sessions, contacts.opt_out, contact.id, language)
             logger.info("Contact %s opted out; %d scheduled messages cancelled.", log_id(contact.id), cancelled)
             return Reply(self._in_language(contact, word_language, "sms.opted_out"), "consent")
         if keyword == consent.HELP:
@@ -103,7 +109,7 @@ class SmsGateway:
             return Reply(self._in_language(contact, None, "sms.how_to_stop"), "help")
         if not body.strip():  # a photo or a sticker with no words: nothing for the bot to read
             return Reply(self._in_language(contact, None, "sms.text_only"), "help")
-        if plan_links.is_list_request(body):
+        if is_list_request(body):
             parts = await in_thread(self._plan_by_text, contact)
             return Reply(parts, "plan_list") if parts else None  # no plan yet: the bot answers
         return None  # opt-in words from a subscribed contact are ordinary answers ("yes")
@@ -112,7 +118,7 @@ class SmsGateway:
         reply = await self.turns.within_budget(contact, [(inbound_id, body)], self.settings.RASA_REPLY_BUDGET_SECONDS)
         if reply is None:  # slower than the budget: deliver_late sends it through the REST API
             return []
-        await in_thread(self._with_session, record_twiml, contact.id, reply.kind, reply.parts)
+        await in_thread(in_session, self.sessions, record_twiml, contact.id, reply.kind, reply.parts)
         return reply.parts
 
     # --- the door: how the bot's answers go out by text message -------------------------
@@ -154,7 +160,8 @@ class SmsGateway:
         if not contact.notice_sent:  # the first message to a new contact, even an apology
             with self.sessions() as session:
                 outgoing.append({"text": self._notice(session, contact.id, contact.language)})
-        return shape_reply(outgoing + [{"text": text_or_bilingual("sms.apology", contact.language)}], SMS_MAX_SEGMENTS)
+        apology = text_or_bilingual("turns.apology", contact.language)
+        return shape_reply([*outgoing, {"text": apology}], SMS_MAX_SEGMENTS)
 
     @staticmethod
     def _notice(session: Session, contact_id: str, language: str | None) -> str:
@@ -163,10 +170,6 @@ class SmsGateway:
         return text_or_bilingual("sms.privacy_notice", language)
 
     # --- storage -----------------------------------------------------------------------
-
-    def _with_session(self, function: Any, *args: Any) -> Any:
-        with self.sessions() as session:
-            return function(session, *args)
 
     def _contact(self, address: str) -> ContactView:
         with self.sessions() as session:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from api.core.identity import normalize_address
 from api.sms.delivery import MESSAGE_STATUSES
+from bot.text import without_control_characters
 
 
 class BadForm(ValueError):
     """A signed request whose fields are not a Twilio webhook's: answered 400."""
-
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,7 @@ STATUS_PARAMETERS = STANDARD_PARAMETERS | frozenset({
     "ChannelInstallSid", "ChannelStatusMessage", "ChannelPrefix", "EventType",
 })
 
-# C0 control characters and DEL, except tab, line feed and carriage return (GSM-7 has
-# both line breaks). PostgreSQL refuses NUL in a text column; none of them is text.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PRINTABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
-
-
-def clean_text(value: str) -> str:
-    """A message body without the control characters no phone sends as text."""
-    return _CONTROL_CHARACTERS.sub("", value)
 
 
 def shown_name(name: str) -> str:
@@ -125,7 +117,7 @@ def parse_inbound(form: Mapping[str, str], account_sid: str | None,
         raise BadForm("From is not a phone number") from None
     if "Body" not in form:
         raise BadForm("Body is missing")
-    return Inbound(sid, address, clean_text(form["Body"]))
+    return Inbound(sid, address, without_control_characters(form["Body"]))
 
 
 def parse_status(form: Mapping[str, str], account_sid: str | None,

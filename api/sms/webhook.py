@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Annotated
+from collections.abc import Callable, Mapping, Set
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.core.db import in_thread
+from api.core.db import in_session, in_thread
+from api.core.http import BodyTooLarge, read_limited_body
+from api.core.settings import Settings
 from api.deps import ServicesDep
 from api.sms import delivery
 from api.sms.inbound import BadForm, parse_inbound, parse_status, shown_name
@@ -28,6 +31,7 @@ router = APIRouter(prefix="/webhooks/twilio", tags=["twilio"])
 # 1,600 characters of emoji, percent-encoded, plus Twilio's other fields fit in 32 kB.
 MAX_BODY_BYTES = 64 * 1024
 TWIML = "application/xml"
+Parsed = TypeVar("Parsed")
 
 
 def public_url(base_url: str, request: Request) -> str:
@@ -36,16 +40,12 @@ def public_url(base_url: str, request: Request) -> str:
 
 
 async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
     try:
-        pairs = parse_qsl(bytes(raw).decode("utf-8"), keep_blank_values=True, errors="strict")
+        raw = await read_limited_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "request body too large") from None
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body must be UTF-8 form data") from None
     form = single_valued(pairs)
@@ -69,18 +69,19 @@ def single_valued(pairs: list[tuple[str, str]]) -> dict[str, str]:
 SignedForm = Annotated[dict[str, str], Depends(signed_form)]
 
 
-def bad_request(error: BadForm) -> HTTPException:
-    logger.warning("Refused a signed webhook: %s.", error)
-    return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
+def twilio_fields(parse: Callable[[Mapping[str, str], str | None, Set[str]], Parsed], form: Mapping[str, str],
+                  settings: Settings) -> Parsed:
+    """The signed form read by `parse` (api/sms/inbound.py); 400 when its fields are not Twilio's."""
+    try:
+        return parse(form, settings.TWILIO_ACCOUNT_SID, settings.twilio_extra_parameters)
+    except BadForm as error:
+        logger.warning("Refused a signed webhook: %s.", error)
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
 
 
 @router.post("/sms")
 async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
-    settings = services.settings
-    try:
-        inbound = parse_inbound(form, settings.TWILIO_ACCOUNT_SID, settings.twilio_extra_parameters)
-    except BadForm as error:
-        raise bad_request(error) from None
+    inbound = twilio_fields(parse_inbound, form, services.settings)
     parts = await services.gateway.handle(inbound)
     twiml = MessagingResponse()
     for part in parts:
@@ -90,15 +91,7 @@ async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
 
 @router.post("/status", status_code=status.HTTP_204_NO_CONTENT)
 async def delivery_status(form: SignedForm, services: ServicesDep) -> Response:
-    settings = services.settings
-    try:
-        update = parse_status(form, settings.TWILIO_ACCOUNT_SID, settings.twilio_extra_parameters)
-    except BadForm as error:
-        raise bad_request(error) from None
-
-    def record() -> bool:
-        with services.sessions() as session:
-            return delivery.record_status(session, update.message_sid, update.status, update.error_code)
-
-    await in_thread(record)
+    update = twilio_fields(parse_status, form, services.settings)
+    await in_thread(in_session, services.sessions, delivery.record_status, update.message_sid, update.status,
+                    update.error_code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.menus import last_menu, pick_button
+from bot.menus import last_menu, parse_menu_number, pick_button
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_ID_CHARS = 128
@@ -80,6 +80,9 @@ async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, 
 
 
 async def resolve_menu_reply(request: Request, sender_id: str, text: str) -> str:
+    """The payload of the button a bare number picks, else the text as it came."""
+    if parse_menu_number(text) is None:
+        return text  # not a menu choice: no need to read the tracker on this turn
     button = pick_button(text, last_menu(await recent_bot_events(request, sender_id)))
     if button and button.get("payload"):
         return button["payload"]

@@ -376,17 +376,22 @@ def test_a_slow_answer_is_pending_then_arrives_through_the_poll(chat, chat_setti
     assert post(chat, "/poll", session_id=token, after=polled[0]["id"]).json() == {"messages": []}  # waited, none
 
 
-def test_a_poll_wakes_at_once_for_a_message_of_this_process(chat, chat_settings):
-    token = start(chat)["session_id"]
-    last = post(chat, "/history", session_id=token).json()["messages"][-1]["id"]
-    with ThreadPoolExecutor(1) as pool:
-        polling = pool.submit(post, chat, "/poll", session_id=token, after=last)
-        time.sleep(0.5)
-        started = time.monotonic()
-        post(chat, session_id=token, message="hi")
-        polled = polling.result(timeout=10).json()["messages"]
-    assert time.monotonic() - started < 1.0
-    assert texts(polled)[0] == "hi"
+def test_a_poll_wakes_at_once_for_a_message_of_this_process(tmp_path, database_url, rasa_peer, twilio_standin):
+    # The database is looked at again only after 5 s: only the wake-up can answer sooner.
+    settings = make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url,
+                             CHAT_POLL_SECONDS=8.0, CHAT_POLL_RECHECK_SECONDS=5.0)
+    with app_client(settings) as client:
+        token = start(client)["session_id"]
+        last = post(client, "/history", session_id=token).json()["messages"][-1]["id"]
+        with ThreadPoolExecutor(1) as pool:
+            polling = pool.submit(post, client, "/poll", session_id=token, after=last)
+            time.sleep(0.5)
+            started = time.monotonic()
+            post(client, session_id=token, message="hi")
+            polled = polling.result(timeout=10).json()["messages"]
+        assert time.monotonic() - started < 1.0
+        assert texts(polled)[0] == "hi"
+        assert client.app.state.services.chat.arrivals.watched() == 0  # no waiter left behind
 
 
 def test_a_poll_finds_a_message_another_process_stored(chat, chat_settings):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.core import contacts
 from api.core.models import ScheduledMessage
 from api.outbound import store
-from api.outbound.scheduler import schedule_meeting
+from api.outbound.store import schedule_meeting
 from api.plans import links as plan_links
 from api.services import build_services
 from tests.api.conftest import PARENT, make_settings, standin_messages

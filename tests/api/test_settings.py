@@ -244,6 +244,13 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
         Settings()
 
 
+@pytest.mark.parametrize("name, noun", [("ALLOWED_HOSTS", "host name"), ("CHAT_ALLOWED_ORIGINS", "origin")])
+def test_a_set_list_must_name_at_least_one(tmp_path, name, noun):
+    """Set to nothing but commas is a mistake, not "unset": the default would not be meant."""
+    with pytest.raises(ValidationError, match=f"{name}\n.*list at least one {noun}, or leave it unset"):
+        Settings(LOCAL_SECRETS_FILE=str(tmp_path / "s.json"), **{name: " , "})
+
+
 def test_get_settings_is_cached():
     first = get_settings()
     assert get_settings() is first

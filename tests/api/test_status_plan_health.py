@@ -154,3 +154,22 @@ def test_migrations_build_exactly_the_models_schema(database_url):
     engine.dispose()
     assert tables == set(Base.metadata.tables)
     assert differences == []  # a model changed without a migration fails here
+
+
+@pytest.mark.parametrize("header, language", [
+    ("es-MX,es;q=0.9,en;q=0.5", "es"),
+    ("en;q=0.4, es;q=0.8", "es"),  # the quality decides, not the order
+    ("fr, en;q=0.3", "en"),
+    ("es;q=0, en", "en"),  # q=0 means "not this one"
+    ("*, fr", None),
+    ("", None),
+])
+def test_the_browsers_preferred_supported_language(header, language):
+    from api.core.i18n import accepted_language
+
+    assert accepted_language(header) == language
+
+
+def test_an_unknown_plan_link_answers_in_the_browsers_preferred_language(client):
+    page = client.get("/plan/" + "x" * 32, headers={"Accept-Language": "en;q=0.4, es;q=0.8"})
+    assert page.status_code == 404 and 'lang="es"' in page.text

@@ -19,10 +19,10 @@ from api.sms.inbound import (
     STATUS_PARAMETERS,
     BadForm,
     check_names,
-    clean_text,
     parse_inbound,
     parse_status,
 )
+from bot.text import without_control_characters
 from devtools.twilio_standin import status_callback_params
 from tests.api.conftest import (
     ACCOUNT_SID,
@@ -200,8 +200,8 @@ def test_nul_and_control_characters_are_dropped_before_storage(client, settings,
 
 
 def test_clean_text_keeps_what_a_message_can_hold():
-    assert clean_text("¿Qué tal? 👋🏽\r\nbien\t(2)") == "¿Qué tal? 👋🏽\r\nbien\t(2)"
-    assert clean_text("\x00\x01\x1f\x7fok") == "ok"
+    assert without_control_characters("¿Qué tal? 👋🏽\r\nbien\t(2)") == "¿Qué tal? 👋🏽\r\nbien\t(2)"
+    assert without_control_characters("\x00\x01\x1f\x7fok") == "ok"
 
 
 # --- status callbacks ----------------------------------------------------------------------

@@ -2,12 +2,15 @@
 data; the "sms" channel's own response variations."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa.channels import MetadataCollectingOutputChannel, SmsRestInput
+from bot.rasa.channels import MetadataCollectingOutputChannel, SmsRestInput, resolve_menu_reply
 from bot.rasa.nlg import CatalogNLG
 
 DOMAIN_FILE = "domain.yml"
@@ -76,3 +79,31 @@ async def test_other_answers_are_not_marked_as_crisis(nlg):
     collector = MetadataCollectingOutputChannel("rest")
     await collector.send_response("c_1", await nlg.generate("utter_crisis_resume", tracker("en"), "rest"))
     assert "crisis" not in collector.messages[0]["metadata"]
+
+
+class CountingTrackerStore(InMemoryTrackerStore):
+    """Rasa's in-memory tracker store, counting the trackers read from it."""
+
+    def __init__(self, domain: Domain) -> None:
+        super().__init__(domain)
+        self.retrieved = 0
+
+    async def retrieve(self, sender_id):
+        self.retrieved += 1
+        return await super().retrieve(sender_id)
+
+
+async def test_a_bare_number_picks_the_last_menus_button_and_other_replies_read_no_tracker():
+    domain = Domain.load(DOMAIN_FILE)
+    store = CountingTrackerStore(domain)
+    menu = {"buttons": [{"title": "English", "payload": "/a"}, {"title": "Español", "payload": "/b"}]}
+    await store.save(DialogueStateTracker.from_events("c_menu", [UserUttered("hi"), BotUttered("Pick one", menu)]))
+    # What the channel reads from Sanic's request: the app's agent and its tracker store.
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store))))
+    assert await resolve_menu_reply(request, "c_menu", "2") == "/b"
+    assert await resolve_menu_reply(request, "c_menu", "option 1") == "/a"
+    assert await resolve_menu_reply(request, "c_menu", "3") == "3"  # no third button: NLU reads it
+    assert store.retrieved == 3
+    for text in ("my son keeps missing school", "1 3", ""):  # not a menu choice: the tracker is not read
+        assert await resolve_menu_reply(request, "c_menu", text) == text
+    assert store.retrieved == 3

@@ -54,7 +54,6 @@ def test_english_is_the_source(locales):
 
 
 def test_nlg_translates_text_and_button_titles(monkeypatch, locales):
-    monkeypatch.setattr(i18n, "LOCALES_DIR", locales)
     monkeypatch.setattr("bot.rasa.nlg.translate", lambda msgid, lang: i18n.translate(msgid, lang, locales))
     response = {"text": "Hello {name}", "buttons": [{"title": "Skip", "payload": "/skip"}]}
     out = translate_response(response, "es")

@@ -52,7 +52,8 @@ def test_the_launchers_interface_comes_from_actions_host(environ, host):
 
 
 def test_nothing_starts_the_action_server_on_every_interface():
-    """`rasa run actions` listens on 0.0.0.0 whatever it is told: the launcher is used."""
+    """`rasa run actions` has no interface option (it listens on $SANIC_HOST, every
+    interface by default): the launcher is used."""
     starters = [path.relative_to(ROOT).as_posix() for folder in ("scripts", "devtools", "docker", ".ci")
                 for path in (ROOT / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts]
     starters += ["Makefile", "docker-compose.yml"]

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_IMPORTS = """
 import bot, bot.events, bot.i18n, bot.meeting_time, bot.text
 from bot.guide.model import load_guide
+from bot.schools import load_directory
 from pathlib import Path
 import sys
 assert Path(bot.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), bot.__file__
@@ -28,6 +29,7 @@ assert bot.i18n.supported_languages() == ("en", "es"), bot.i18n.supported_langua
 assert bot.i18n.translate("Let's start", "es") != "Let's start"
 assert bot.text.without_accents("está") == "esta"
 assert load_guide().pillars
+assert load_directory().best_match("roosevelt high"), "the installed sample directory"
 print("ok")
 """
 

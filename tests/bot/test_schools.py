@@ -17,7 +17,6 @@ from bot.schools import (
     SchoolDirectory,
     SchoolDirectoryError,
     SchoolMatch,
-    best_match,
     clear_directory_cache,
     grade_levels,
     level_hint,
@@ -181,10 +180,6 @@ def test_match_returns_ranked_candidates(sample: SchoolDirectory) -> None:
     assert sample.match("roosevelt", limit=0) == []
 
 
-def test_module_level_best_match_uses_default_directory() -> None:
-    assert best_match("rosevelt high").school_code == load_directory().best_match("roosevelt").school_code
-
-
 # --------------------------------------------------------------------------
 # Suggestions: what the bot asks the parent to confirm
 
@@ -301,8 +296,8 @@ def test_env_var_overrides_default(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     clear_directory_cache()
     directory = load_directory()
     assert [s.school_code for s in directory.schools] == ["9001"]
-    assert best_match("testing").school_code == "9001"
-    assert best_match("roosevelt") is None
+    assert load_directory().best_match("testing").school_code == "9001"
+    assert load_directory().best_match("roosevelt") is None
     monkeypatch.delenv(ENV_VAR)
     clear_directory_cache()
     assert load_directory().best_match("roosevelt") is not None

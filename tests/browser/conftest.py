@@ -19,9 +19,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from devtools.devstack import Stack
 from devtools.twilio_standin import serve_in_thread
-from tests.api.conftest import ACCOUNT_SID, AUTH_TOKEN, free_port, make_settings
+from tests.api.conftest import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,43 +85,20 @@ def school_site_app(api_url: str) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    with Stack.running(tmp_path_factory.mktemp("stack")) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def standin() -> Iterator[Any]:
-    from devtools.twilio_standin import create_standin_app
-
-    app = create_standin_app(ACCOUNT_SID, AUTH_TOKEN, deliver_callbacks=False)
-    with serve_in_thread(app) as url:
-        app.state.url = url
-        yield app
-
-
-@pytest.fixture(scope="session")
 def site_port() -> int:
     return free_port()
 
 
 @pytest.fixture(scope="session")
-def api_url(tmp_path_factory, stack, standin, site_port) -> Iterator[str]:
-    """The real api on http://127.0.0.1:<port>; the school site's 127.0.0.1 origin is on the
-    allowlist, its localhost origin is not."""
+def api_url(tmp_path_factory, api_settings_on_stack, site_port) -> Iterator[str]:
+    """The real api on http://127.0.0.1:<port> (tests/conftest.py: in front of the real stack);
+    the school site's 127.0.0.1 origin is on the allowlist, its localhost origin is not."""
     from api.main import create_app
-    from api.prestart import upgrade
 
-    tmp = tmp_path_factory.mktemp("api")
-    database_url = f"sqlite:///{tmp / 'api.db'}"
-    upgrade(database_url)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = make_settings(
-        tmp, database_url, stack.url, standin.state.url, PUBLIC_BASE_URL=url,
-        CHAT_ALLOWED_ORIGINS=f"{url},http://127.0.0.1:{site_port}",
-        RASA_TRACKER_STORE_URL=f"sqlite:///{stack.tmp / 'tracker.db'}",
-        STAFF_EVENTS_PATH=str(stack.tmp / "staff_events.jsonl"), RASA_REPLY_BUDGET_SECONDS=8.0,
+    settings = api_settings_on_stack(
+        tmp_path_factory.mktemp("api"), PUBLIC_BASE_URL=url, CHAT_ALLOWED_ORIGINS=f"{url},http://127.0.0.1:{site_port}",
         # Every browser of the suite is one address (127.0.0.1): the per-IP limit would count
         # all the parents of all the tests together. The per-session limit stays as shipped.
         CHAT_RATE_PER_IP="2000/minute",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.widget import SHADOW, Widget, visit
+from tests.browser.widget import SHADOW, Widget, opened, visit
 
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
               "resultTypes": ["violations"]}
@@ -24,8 +24,10 @@ def assert_no_axe_violations(page) -> None:
     axe_own = page.evaluate(f"window.__cspViolations.splice({already})")
     assert set(axe_own) <= {"style-src-elem inline"}, axe_own
     assert results.violations_count == 0, results.generate_report()
-    checked = page.evaluate("axe.getRules(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).length")
-    assert checked > 40  # the rules really ran (axe knows them all)
+    # The rules really ran inside the widget: a node in a shadow root has a nested target
+    # (host, then the element in it). Without one, "no violations" would say nothing of it.
+    assert any(isinstance(node["target"][0], list)
+               for rule in results.response["passes"] for node in rule["nodes"]), "axe saw nothing in the widget"
 
 
 def luminance(rgb: tuple[int, ...]) -> float:
@@ -54,9 +56,7 @@ def test_demo_page_and_closed_widget_have_no_axe_violations(api_url, new_page, p
 
 
 def test_open_widget_with_menus_and_a_crisis_answer_has_no_axe_violations(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     widget.tap("Let's start")
     assert_no_axe_violations(page)
     widget.type(CRISIS)
@@ -85,9 +85,7 @@ def test_accessibility_tree_has_the_labelled_controls_and_the_live_region(api_ur
 
 
 def test_new_messages_are_announced_politely_without_moving_focus(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     page.evaluate(f"""() => {{
       window.__said = [];
       const region = {SHADOW}.querySelector('[role=status]');
@@ -104,9 +102,7 @@ def test_new_messages_are_announced_politely_without_moving_focus(api_url, new_p
 
 
 def test_privacy_notice_and_right_to_left_ready_text(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     widget.type("lets start")
     assert page.locator("family-guide-chat .privacy").inner_text() == \
         "We never ask your child's name. Please don't write names or phone numbers here."
@@ -116,9 +112,7 @@ def test_privacy_notice_and_right_to_left_ready_text(api_url, new_page):
 
 
 def test_crisis_answer_comes_first_plainly_with_tel_links_and_assertively(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     before = widget.bot_count()
     widget.type(CRISIS)
     first_new = page.locator("family-guide-chat .msg.assistant").nth(before)
@@ -131,9 +125,7 @@ def test_crisis_answer_comes_first_plainly_with_tel_links_and_assertively(api_ur
 
 
 def test_focus_is_visible_on_every_control(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     seen = set()
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -152,9 +144,7 @@ def test_focus_is_visible_on_every_control(api_url, new_page):
 
 
 def test_contrast_of_placeholder_and_buttons(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     colors = page.evaluate(f"""() => {{
       const root = {SHADOW};
       const pick = (sel, pseudo) => {{
@@ -197,18 +187,16 @@ def panel_box(page) -> dict:
 
 def test_200_percent_zoom_panel_fits_and_scrolls(api_url, new_page):
     # 1280x800 at 200% zoom lays out like a 640x400 viewport.
-    page = new_page(viewport={"width": 640, "height": 400})
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/", viewport={"width": 640, "height": 400})
     for words in ("lets start", "what is the strategic plan", "help"):
         widget.type(words)
     box = panel_box(page)
     assert box["x"] >= 0 and box["y"] >= 0 and box["right"] <= 640 and box["bottom"] <= 400
     scroller = page.locator("family-guide-chat .scroll")
     assert scroller.evaluate("el => el.scrollHeight > el.clientHeight")
-    scroller.evaluate("el => { el.scrollTop = 0; }")
-    assert scroller.evaluate("el => el.scrollTop") == 0
-    scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    # The parent can scroll it (a hidden overflow scrolls for scripts only), top to bottom.
+    assert scroller.evaluate("el => getComputedStyle(el).overflowY") in ("auto", "scroll")
+    scroller.evaluate("el => { el.scrollTop = 0; el.scrollTop = el.scrollHeight; }")
     assert scroller.evaluate("el => el.scrollTop") > 0
     input_box = widget.input.bounding_box()
     assert input_box and input_box["y"] + input_box["height"] <= 400  # the composer stays on screen
@@ -218,10 +206,9 @@ def test_200_percent_zoom_panel_fits_and_scrolls(api_url, new_page):
 @pytest.mark.parametrize(("device", "viewport"), [("phone", (360, 740)), ("desktop", (1280, 800))])
 def test_screenshots_of_the_open_widget(api_url, new_page, screenshots_dir, lang, device, viewport):
     width, height = viewport
-    page = new_page(viewport={"width": width, "height": height}, is_mobile=device == "phone",
-                    has_touch=device == "phone")
-    widget = visit(page, api_url + ("/?lang=es" if lang == "es" else "/"))
-    widget.open()
+    page, widget = opened(new_page, api_url + ("/?lang=es" if lang == "es" else "/"),
+                          viewport={"width": width, "height": height}, is_mobile=device == "phone",
+                          has_touch=device == "phone")
     widget.tap(("Let's start", "Empecemos")[lang == "es"])
     box = panel_box(page)
     if device == "phone":  # full screen, and the launcher out of the way

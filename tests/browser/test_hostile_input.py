@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from tests.browser.widget import SHADOW, history, session_id, visit
+from tests.browser.widget import SHADOW, history, opened, session_id, visit
 
 MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b id="bold">hi</b>'
 COUNT_INJECTED = f"""() => {{
@@ -22,9 +22,7 @@ def assert_nothing_ran(page) -> None:
 
 
 def test_markup_typed_by_a_parent_is_shown_as_text(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     widget.type(MARKUP)
     assert widget.parent_texts()[-1] == MARKUP
     stored = [m["text"] for m in history(api_url, session_id(page)) if m["from"] == "parent"]
@@ -34,9 +32,8 @@ def test_markup_typed_by_a_parent_is_shown_as_text(api_url, new_page):
 
 
 def test_a_hostile_school_code_on_the_host_page_is_ignored(site_url, new_page):
-    page = new_page()
-    widget = visit(page, site_url + "/page?school=" + quote('"><img src=x onerror="window.__pwned=1">'))
-    widget.open()  # the api ignores a code the directory does not know
+    # The api ignores a code the directory does not know.
+    page, widget = opened(new_page, site_url + "/page?school=" + quote('"><img src=x onerror="window.__pwned=1">'))
     widget.tap("Let's start")
     assert_nothing_ran(page)
 
@@ -80,9 +77,7 @@ def test_hostile_content_from_the_api_is_drawn_as_text(api_url, new_page):
 
 
 def test_a_5000_character_message_gets_the_too_long_answer(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     long_message = ("Mi hijo necesita ayuda <b>ya</b>. " * 200)[:5000]
     widget.input.fill(long_message)
     widget.input.press("Enter")
@@ -97,9 +92,7 @@ def test_a_5000_character_message_gets_the_too_long_answer(api_url, new_page):
 
 def test_the_transcript_shows_what_the_api_stored_once(api_url, new_page):
     """The api drops control characters: the widget shows its echo, not a second bubble."""
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     widget.type("lets\u0007 start\u0000")
     assert widget.parent_texts() == ["lets start"]
     assert page.locator("family-guide-chat .msg.pending").count() == 0

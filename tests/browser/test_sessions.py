@@ -3,13 +3,11 @@ browser follows it live (long polling), another browser sees none of it, and a w
 whose origin is not on the allowlist gets nothing."""
 from __future__ import annotations
 
-from tests.browser.widget import SHADOW, Widget, api_post, history, session_id, visit
+from tests.browser.widget import SHADOW, Widget, api_post, history, opened, session_id, visit
 
 
 def test_reload_mid_journey_continues_it(api_url, new_page):
-    page = new_page()
-    widget = visit(page, api_url + "/")
-    widget.open()
+    page, widget = opened(new_page, api_url + "/")
     widget.tap("Let's start")
     widget.tap("Joy and Wellness")
     token = session_id(page)
@@ -30,9 +28,7 @@ def test_reload_mid_journey_continues_it(api_url, new_page):
 
 
 def test_another_tab_follows_the_conversation_by_long_polling(api_url, new_page):
-    first = new_page()
-    widget = visit(first, api_url + "/")
-    widget.open()
+    first, widget = opened(new_page, api_url + "/")
     second = first.context.new_page()  # same browser: same localStorage, same session
     follower = visit(second, api_url + "/")
     follower.launcher.click()
@@ -51,16 +47,12 @@ def test_another_tab_follows_the_conversation_by_long_polling(api_url, new_page)
 
 
 def test_a_second_browser_cannot_read_the_first_ones_history(api_url, new_page):
-    first = new_page()
-    widget = visit(first, api_url + "/")
-    widget.open()
+    first, widget = opened(new_page, api_url + "/")
     widget.tap("Let's start")
     widget.type("my son keeps missing school")
     token = session_id(first)
 
-    second = new_page()  # another browser context: another parent
-    other = visit(second, api_url + "/")
-    other.open()
+    second, other = opened(new_page, api_url + "/")  # another browser context: another parent
     assert other.parent_texts() == []
     assert "my son keeps missing school" not in second.locator("family-guide-chat .transcript").inner_text()
     own = session_id(second)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 SHADOW = 'document.querySelector("family-guide-chat").shadowRoot'
@@ -14,6 +15,15 @@ def visit(page: Any, url: str) -> Widget:
     """Opens a page with the widget embedded and returns the widget on it."""
     page.goto(url)
     return Widget(page)
+
+
+def opened(new_page: Callable[..., Any], url: str, **context_options: Any) -> tuple[Any, Widget]:
+    """A new parent (a fresh browser context, conftest.new_page) on `url`, with the widget
+    open and the bot's greeting shown: (page, widget)."""
+    page = new_page(**context_options)
+    widget = visit(page, url)
+    widget.open()
+    return page, widget
 
 
 class Widget:

@@ -1,43 +1,17 @@
 """The web chat with real parts: the real Rasa server and action server (the trained model
 at $MODELS_DIR, from the bot's environment, devtools/devstack.py) behind the api's
-/api/chat, called the way the widget calls it."""
+/api/chat (the `stack` and `api_client` fixtures of tests/conftest.py), called the way the
+widget calls it."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from devtools.devstack import Stack
-from tests.api.conftest import PUBLIC_BASE_URL, make_settings
+from tests.api.conftest import PUBLIC_BASE_URL
 
 CHAT = "/api/chat"
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    with Stack.running(tmp_path_factory.mktemp("stack")) as running:
-        yield running
-
-
-@pytest.fixture
-def chat_settings(tmp_path, stack):
-    from api.prestart import upgrade
-
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    upgrade(url)
-    return make_settings(tmp_path, url, stack.url, "http://127.0.0.1:9", CHAT_REPLY_BUDGET_SECONDS=8.0,
-                         RASA_TRACKER_STORE_URL=f"sqlite:///{stack.tmp / 'tracker.db'}",
-                         STAFF_EVENTS_PATH=str(stack.tmp / "staff_events.jsonl"))
-
-
-@pytest.fixture
-def chat_client(chat_settings) -> Iterator[TestClient]:
-    from api.main import create_app
-
-    with TestClient(create_app(chat_settings, run_scheduler=False), base_url=PUBLIC_BASE_URL) as client:
-        yield client
 
 
 class Widget:
@@ -88,5 +62,6 @@ def said(messages: list[dict[str, Any]]) -> str:
 
 
 @pytest.fixture
-def widget(chat_client):
-    return lambda **kwargs: Widget(chat_client, **kwargs)
+def widget(api_client):
+    """widget(language=..., school=...) -> a new parent on the school's page."""
+    return lambda **kwargs: Widget(api_client, **kwargs)

@@ -5,7 +5,7 @@ answer marked as such."""
 from __future__ import annotations
 
 from tests.api.conftest import PUBLIC_BASE_URL
-from tests.chat_integration.conftest import said
+from tests.chat_integration.conftest import Widget, said
 
 SCHOOL = "5023"  # Breed Street Elementary in the sample directory
 
@@ -23,7 +23,7 @@ def the_plan(messages):
     return plan
 
 
-def test_english_journey_by_buttons_and_words_ends_with_a_plan_card(widget, chat_client):
+def test_english_journey_by_buttons_and_words_ends_with_a_plan_card(widget, api_client):
     parent = widget(language="en")
     greeting = parent.send("")
     assert "Family Guide Assistant" in said(greeting) and "Reply 1 for English" not in said(greeting)
@@ -42,11 +42,11 @@ def test_english_journey_by_buttons_and_words_ends_with_a_plan_card(widget, chat
     assert 5 <= len(card["questions"]) <= 8 and all(q["text"] and q["source"] for q in card["questions"])
     assert "How are you supporting English learners to reclassify?" in [q["text"] for q in card["questions"]]
     assert [b["title"] for b in plan["buttons"]][:2] == ["More questions", "Remove a question"]
-    page = open_plan_page(chat_client, plan)
+    page = open_plan_page(api_client, plan)
     assert "How are you supporting English learners to reclassify?" in page and "Breed Street Elementary" in page
 
 
-def test_spanish_journey_ends_with_a_spanish_plan_card(widget, chat_client):
+def test_spanish_journey_ends_with_a_spanish_plan_card(widget, api_client):
     parent = widget(language="es")
     greeting = said(parent.send(""))
     assert greeting.startswith("¡Hola! Soy el Asistente de la Guía para Familias de LAUSD.")
@@ -62,11 +62,11 @@ def test_spanish_journey_ends_with_a_spanish_plan_card(widget, chat_client):
     assert plan["language"] == "es" and plan["plan"]["priority_name"] == "Asistencia sobresaliente"
     assert "¿Cómo apoya a los aprendices de inglés para que se reclasifiquen?" in [
         q["text"] for q in plan["plan"]["questions"]]
-    page = open_plan_page(chat_client, plan)
+    page = open_plan_page(api_client, plan)
     assert 'lang="es"' in page and "Mis preguntas para el/la director(a)" in page
 
 
-def test_a_session_from_a_schools_website_is_never_asked_the_school(widget, chat_client):
+def test_a_session_from_a_schools_website_is_never_asked_the_school(widget, api_client):
     parent = widget(language="en", school=SCHOOL)
     parent.send("")
     parent.tap("Let's start")
@@ -75,7 +75,7 @@ def test_a_session_from_a_schools_website_is_never_asked_the_school(widget, chat
     parent.tap("Skip")
     parent.send("5th grade")
     plan = the_plan(parent.tap("None of these"))  # the plan comes right after the needs
-    assert "Breed Street Elementary" in open_plan_page(chat_client, plan)
+    assert "Breed Street Elementary" in open_plan_page(api_client, plan)
     parent.send("next steps")
     assert "I am a parent at Breed Street Elementary" in said(parent.tap("Ask for a meeting"))
     parent.send("start over")  # the website's school is not forgotten
@@ -89,7 +89,7 @@ def test_a_session_from_a_schools_website_is_never_asked_the_school(widget, chat
     assert "what school" not in transcript and "which one is your child's school" not in transcript
 
 
-def test_a_reload_mid_journey_restores_the_conversation_and_continues_it(widget, chat_client):
+def test_a_reload_mid_journey_restores_the_conversation_and_continues_it(widget, api_client):
     parent = widget(language="en")
     parent.send("")
     parent.tap("Let's start")
@@ -100,7 +100,7 @@ def test_a_reload_mid_journey_restores_the_conversation_and_continues_it(widget,
     assert [(m["from"], m["text"]) for m in restored["messages"]] == [(m["from"], m["text"]) for m in parent.seen]
     assert restored["messages"][-1]["buttons"], "the last menu comes back with its buttons"
     last = restored["messages"][-1]
-    reloaded = type(parent)(chat_client, language="en")
+    reloaded = Widget(api_client, language="en")
     reloaded.session_id, reloaded.buttons = parent.session_id, last["buttons"]
     assert "What grade" in said(reloaded.tap("Skip"))  # the journey goes on where it was
 

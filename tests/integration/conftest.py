@@ -1,17 +1,10 @@
-"""Integration fixtures: the real stack (devtools/devstack.py), once per test session."""
+"""Integration fixtures: the real stack (tests/conftest.py `stack`: devtools/devstack.py,
+once per test session) and a new conversation for each test."""
 from __future__ import annotations
 
 import uuid
 
 import pytest
-
-from devtools.devstack import Stack
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    with Stack.running(tmp_path_factory.mktemp("stack")) as running:
-        yield running
 
 
 @pytest.fixture

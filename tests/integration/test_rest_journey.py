@@ -41,7 +41,7 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
     assert "Grades K-5" in plan  # the goal line for a 3rd grader
 
     more = texts(stack.say(sender, "more questions"))
-    assert more.count("?") >= plan.count("?")
+    assert more.count("?") > plan.count("?")  # the guide has one more question for this child
 
     meeting = texts(stack.say(sender, "next steps"))
     assert "Next steps" in meeting
@@ -104,7 +104,7 @@ def test_fallback_never_repeats_itself_and_shows_the_menu_again(stack, sender):
 def test_bad_input_gets_an_answer(stack, sender):
     for text in ["x" * 5000, "😀😀😀", "<script>alert(1)</script>", "   "]:
         status, messages = stack.post({"sender": sender, "message": text})
-        assert status == 200 and isinstance(messages, list)
+        assert status == 200 and texts(messages) and buttons(messages), (text[:20], messages)  # never a dead end
     assert stack.post({"message": "hi"})[0] == 400
     assert stack.post({"sender": sender, "message": 5})[0] == 400
     assert stack.post(None, raw=b"\xff\xfe not json")[0] == 400
@@ -119,6 +119,8 @@ def test_dead_action_server_loses_nothing(stack, sender):
         assert status == 200
     finally:
         stack.start_actions()
-    # the conversation is still there: the pillar was kept, the priority menu comes back
+    # The conversation is still there, with the priority picked while the action server was
+    # down (Rasa set the slot itself): help is answered, then the form goes on to the next step.
     reply = texts(stack.say(sender, "help"))
     assert "show my plan" in reply
+    assert "2D Outstanding attendance: LAUSD will ensure outstanding attendance" in reply

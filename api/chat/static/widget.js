@@ -155,8 +155,9 @@
     if (abort) abort.signal.addEventListener("abort", () => controller.abort(), { once: true });
     let response;
     try {
+      // A GET is the strings, which the api lets browsers keep for an hour: not asked again per page.
       response = await fetch(apiUrl(path), {
-        method: body ? "POST" : "GET", credentials: "omit", cache: "no-store", signal: controller.signal,
+        method: body ? "POST" : "GET", credentials: "omit", cache: body ? "no-store" : "default", signal: controller.signal,
         headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined,
       });
       const data = await response.json().catch(() => null);
