@@ -16,15 +16,16 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup setup-api setup-test-system train run shell sms lint test test-unit test-api test-dialogue \
-        test-integration test-sms test-chat test-browser validate benchmarks translations lock-bot lock-api clean
+        test-integration test-sms test-chat test-free-text test-browser validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
 	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
 	@echo "make sms           text the running api like a phone through Twilio would (after make run)"
-	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, browser"
+	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, free text, browser"
 	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
-	@echo "make benchmarks    NLU cross-validation F1, reply latency, SMS segments per journey, web-chat latency, widget size"
+	@echo "make test-free-text  whole conversations in parents' own words (English, Spanish) against the real bot"
+	@echo "make benchmarks    NLU on the held-out sets and cross-validation, language detection, reply latency, SMS segments per journey, web-chat latency, widget size"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
 setup:
@@ -87,15 +88,20 @@ test-chat: train setup-api
 	@echo "==> integration: whole web-chat journeys through POST /api/chat to the real Rasa + action server"
 	@$(API_VENV)/bin/python -m pytest tests/chat_integration -q -p no:cacheprovider
 
+test-free-text: train
+	@echo "==> free text: whole conversations in parents' own words (tests/free_text), real Rasa + action server"
+	@$(PY) -m pytest tests/free_text -q -p no:cacheprovider
+
 test-browser: train setup-api setup-test-system
 	@echo "==> browser: the chat widget and demo pages in Debian's Chromium (Playwright, axe-core), real Rasa behind"
 	@$(API_VENV)/bin/python -m pytest tests/browser -q -p no:cacheprovider
 
-test: lint test-unit test-api validate test-dialogue test-integration test-sms test-chat test-browser
+test: lint test-unit test-api validate test-dialogue test-integration test-sms test-chat test-free-text test-browser
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api
 	@$(PY) benchmarks/nlu.py
+	@$(PY) benchmarks/language_detection.py
 	@$(PY) benchmarks/latency.py
 	@$(API_VENV)/bin/python benchmarks/sms_cost.py
 	@$(API_VENV)/bin/python benchmarks/chat_latency.py

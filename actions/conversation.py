@@ -2,6 +2,7 @@
 language, safety, and the answer to anything not understood."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,13 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.misunderstanding import response_for_miss
 from actions.plan import plan_message
 from actions.session import METADATA_SLOT, school_from_metadata
-from actions.validation import next_rephrase
+from actions.validation import flag_if_misunderstood_again, next_rephrase
 from bot import parsing
 from bot.events import record_event
 from bot.i18n import supported_languages
-from bot.nlu import extract
+from bot.nlu.language import requested_language
 
 PLAN_FORM_ORDER = ("pillar", "priority", "lookfors_seen", "grade", "needs", "school")
 # Slots that survive "start over": the language, and what staff were told.
@@ -58,9 +60,10 @@ def slots_to_clear_going_back(requested_slot: str | None) -> list[str]:
 
 
 def language_requested(tracker: Tracker) -> str | None:
-    return parsing.first_entity(common.latest_entities(tracker), "language") or extract.extract_language(
-        common.latest_text(tracker), common.language(tracker)
-    )
+    """The language asked for: a button's entity, or read from the parent's words (the
+    NLU's `language` entity is the same reading; "I don't read Spanish" is not Spanish)."""
+    return parsing.first_entity(common.latest_entities(tracker), "language") or requested_language(
+        common.latest_text(tracker))
 
 
 class ActionHelp(Action):
@@ -76,17 +79,45 @@ class ActionHelp(Action):
 
 
 class ActionRephrase(Action):
-    """Anything not understood: a rephrase prompt (never the same one twice in a row),
-    then the current menu again, and the message is forgotten by the dialogue."""
+    """Anything not understood: a rephrase prompt that never loops (a hint, then the
+    numbered choices and the way to a person, then the offer of a person), then the
+    current menu again, and the message is forgotten by the dialogue."""
 
     def name(self) -> str:
         return "action_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response=next_rephrase(common.previous_turn_responses(tracker)))
+        dispatcher.utter_message(response=response_for_miss(tracker.events))
+        flag_if_misunderstood_again(tracker)
         resend_last_menu(dispatcher, tracker)
         # Forgetting the message must not forget the language it was written in.
         return [UserUtteranceReverted(), SlotSet("language", tracker.get_slot("language"))]
+
+
+def office_contact() -> str | None:
+    """Where parents ask about everything else: a phone number or web address the district
+    configures (FGA_OFFICE_CONTACT), the same in every language."""
+    contact = " ".join(os.environ.get("FGA_OFFICE_CONTACT", "").split())
+    return contact or None
+
+
+class ActionOutOfScope(Action):
+    """A question for the school office (the bus, lunch, the calendar...): what the
+    assistant does and where to ask instead; then the current step again (outside a
+    form its menu; inside one, the form asks its question after this action)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        contact = office_contact()
+        if contact:
+            dispatcher.utter_message(response="utter_out_of_scope_contact", contact=contact)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        if not tracker.active_loop_name:
+            resend_last_menu(dispatcher, tracker)
+        return []
 
 
 class ActionHandoff(Action):
@@ -94,14 +125,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        record_event(
-            "handoff_requested",
-            tracker.sender_id,
-            school=tracker.get_slot("school") or None,
-            school_code=tracker.get_slot("school_code"),
-            priority=tracker.get_slot("priority"),
-            language=common.language(tracker),
-        )
+        record_event("handoff_requested", tracker.sender_id, **common.staff_fields(tracker))
         dispatcher.utter_message(response="utter_handoff")
         return [SlotSet("handoff_requested", True)]
 
@@ -202,4 +226,24 @@ class ActionChangeLanguage(Action):
         dispatcher.utter_message(response="utter_language_changed", language=wanted)
         if "utter_choose_language" in common.previous_turn_responses(tracker):
             dispatcher.utter_message(response="utter_greet", language=wanted)
+        elif not tracker.active_loop_name:  # inside a form, the form asks its question again
+            dispatcher.utter_message(response=menu_to_repeat(tracker.events, domain), language=wanted)
         return [SlotSet("language", wanted)]
+
+
+def menu_to_repeat(events: list[dict[str, Any]], domain: DomainDict) -> str:
+    """The last menu the bot sent, to send again in another language: its response when
+    it needs no variables, else the general menu (which leads back to the plan)."""
+    for event in reversed(events):
+        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+            name = (event.get("metadata") or {}).get("utter_action")
+            variations = (domain.get("responses") or {}).get(name) or []
+            if isinstance(name, str) and variations and not any(has_variables(v) for v in variations):
+                return name
+            break
+    return "utter_what_next"
+
+
+def has_variables(variation: dict[str, Any]) -> bool:
+    texts = [variation.get("text") or ""] + [b.get("title") or "" for b in variation.get("buttons") or []]
+    return any("{" in text.replace("{{", "").replace("}}", "") for text in texts)

@@ -12,6 +12,7 @@ from actions import common
 from actions.plan_form import lookfors_message
 from actions.validation import BaseFormValidation
 from bot import parsing
+from bot.nlu.topic_guess import guess_priorities
 from bot.planner import Plan
 
 
@@ -122,12 +123,16 @@ class ActionChangePriority(Action):
             SlotSet("plan_ready", False),
             SlotSet("plan_dropped", []),
             SlotSet("plan_pages", 0),
+            SlotSet("topic_guesses", None),
         ]
         if choice.priority:
             return events + [SlotSet("pillar", choice.pillar), SlotSet("priority", choice.priority)]
         if choice.pillar:
             return events + [SlotSet("pillar", choice.pillar), SlotSet("priority", None)]
-        return events + [SlotSet("pillar", None), SlotSet("priority", None)]
+        # A worry in other words: the form's first question offers the closest priorities.
+        guesses = [p for p, _ in guess_priorities(common.latest_text(tracker), common.language(tracker))]
+        return events[:-1] + [SlotSet("pillar", None), SlotSet("priority", None),
+                              SlotSet("topic_guesses", guesses or None)]
 
 
 class ActionShowLookfors(Action):

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.validation import BaseFormValidation
 from bot import parsing
+from bot.nlu.topic_guess import guess_priorities
 from bot.schools import load_directory
 
 # The school question's state (custom slots, see domain.yml): the schools offered and
@@ -22,6 +23,11 @@ SCHOOL_QUESTION_RESET = {slot: None for slot in SCHOOL_QUESTION_SLOTS}
 # A choice of n schools (bot.schools.MAX_SUGGESTIONS at most) has its own response:
 # its buttons are the n schools and "None of these".
 SCHOOL_CHOICE_RESPONSES = {2: "utter_ask_school_choice_2", 3: "utter_ask_school_choice_3"}
+# "Did you mean ...?": the priorities offered when a reply is close to two or three (or
+# one) of them but names none; cleared when a topic is chosen.
+TOPIC_GUESSES_SLOT = "topic_guesses"
+# A worry that names a priority also reads as a need; said as the topic, it is only the topic.
+TOPIC_NEEDS = {"2D": "attendance"}
 
 
 def not_in_guide_message(tracker: Tracker, topic_id: str) -> dict[str, Any]:
@@ -41,23 +47,35 @@ class ValidatePlanForm(BaseFormValidation):
         return "validate_plan_form"
 
     def _topic(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        unanswered = {"pillar": None} if requested == "pillar" else {"priority": None}
+        guessed = list(tracker.get_slot(TOPIC_GUESSES_SLOT) or [])
+        picked = guess_answer(common.latest_intent(tracker), guessed)
+        if picked is False:  # "no" to the guesses: the question again, without them
+            return {**unanswered, TOPIC_GUESSES_SLOT: None}
+        entities = [{"entity": "priority", "value": picked}] if picked else self.entities(tracker)
         choice = parsing.resolve_topic(
             common.guide(),
             self.text(tracker),
-            self.entities(tracker),
+            entities,
             self.lang(tracker),
-            requested_slot=tracker.get_slot("requested_slot"),
+            requested_slot=requested,
             current_pillar=tracker.get_slot("pillar"),
         )
         if choice.not_in_guide:
             dispatcher.utter_message(**not_in_guide_message(tracker, choice.not_in_guide))
-            return {"pillar": None, "priority": None}
+            return {"pillar": None, "priority": None, TOPIC_GUESSES_SLOT: None}
         if choice.priority:
-            return {"pillar": choice.pillar, "priority": choice.priority, "lookfors_seen": None}
+            return {"pillar": choice.pillar, "priority": choice.priority, "lookfors_seen": None,
+                    TOPIC_GUESSES_SLOT: None}
         if choice.pillar:
-            return {"pillar": choice.pillar, "priority": None}
+            return {"pillar": choice.pillar, "priority": None, TOPIC_GUESSES_SLOT: None}
+        guesses = [p for p, _ in guess_priorities(self.text(tracker), self.lang(tracker))]
+        if guesses and response_for_miss_is_hint(tracker):
+            # The ask action offers them ("Did you mean 1) ... 2) ...?") instead of the question.
+            return {**unanswered, TOPIC_GUESSES_SLOT: guesses}
         self.not_understood(dispatcher, tracker)
-        return {"pillar": None} if tracker.get_slot("requested_slot") == "pillar" else {"priority": None}
+        return {**unanswered, TOPIC_GUESSES_SLOT: guesses or None}
 
     def validate_pillar(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -85,25 +103,51 @@ class ValidatePlanForm(BaseFormValidation):
     def validate_grade(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        grade = parsing.parse_grade(self.text(tracker), self.entities(tracker), self.lang(tracker))
-        if grade is None and value in common.labels().grades:
-            grade = value  # prefilled from an entity earlier
-        if grade is None:
+        said = parsing.parse_grade(self.text(tracker), self.entities(tracker), self.lang(tracker))
+        if self.prefilled(tracker, "grade"):
+            # Kept from an earlier topic, or said before it was asked: confirmed briefly.
+            grade = value if value in common.labels().grades else None
+            if grade and said == grade:
+                dispatcher.utter_message(response="utter_noted_grade", grade=grade_name(tracker, grade))
+            return {"grade": grade}
+        if said is None:
             self.not_understood(dispatcher, tracker, "utter_invalid_grade")
-        return {"grade": grade}
+        return {"grade": said}
 
     def validate_needs(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        need_ids = common.labels().need_ids
         if value and self.prefilled(tracker, "needs"):
-            return {"needs": value}  # the profile kept from an earlier topic
-        needs = parsing.parse_needs(
-            self.text(tracker), common.labels().need_ids, self.entities(tracker), self.lang(tracker)
-        )
+            return self._needs_said_early(value, dispatcher, tracker)
+        needs = parsing.parse_needs(self.text(tracker), need_ids, self.entities(tracker), self.lang(tracker))
         if not needs:
+            corrected = grade_correction(self.text(tracker), self.entities(tracker), tracker.get_slot("grade"))
+            if corrected:  # "no wait, she's in 5th": the grade again, then this question
+                dispatcher.utter_message(response="utter_noted_grade", grade=grade_name(tracker, corrected))
+                return {"grade": corrected, "needs": None}
             self.not_understood(dispatcher, tracker, "utter_invalid_needs")
             return {"needs": None}
         return {"needs": needs, **SCHOOL_QUESTION_RESET}  # the school question comes next, asked afresh
+
+    def _needs_said_early(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Needs kept from an earlier topic stay as they are; needs said in this message,
+        before the question, are kept (but a bare "no" to another question is not "none")."""
+        entities = self.entities(tracker)
+        said = [e.get("value") for e in entities if e.get("entity") == "need"]
+        if not said:
+            return {"needs": value}
+        # "he keeps missing school" chooses the attendance priority; it is not also a need.
+        topic_words = {TOPIC_NEEDS.get(p) for p in parsing.entity_values(entities, "priority")}
+        needs = [n for n in dict.fromkeys(value)
+                 if n in common.labels().need_ids and n != "none" and n not in topic_words]
+        if not needs:
+            return {"needs": None}
+        names = ", ".join(common.tr(tracker, common.labels().need_label(n)) for n in needs)
+        dispatcher.utter_message(response="utter_noted_needs", needs=names)
+        return {"needs": needs}
 
     def validate_school(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -117,9 +161,14 @@ class ValidatePlanForm(BaseFormValidation):
         intent, text = common.latest_intent(tracker), self.text(tracker)
         offered = list(tracker.get_slot("school_candidates") or [])
         rejected = list(tracker.get_slot("school_rejected") or [])
+        directory = load_directory()
+        corrected = grade_correction(text, self.entities(tracker), tracker.get_slot("grade"))
+        if corrected and not directory.suggestions(text):  # "3rd Street Elementary" is a school
+            # "no wait, she's in 5th" while the school is asked: the grade, then this question
+            dispatcher.utter_message(response="utter_noted_grade", grade=grade_name(tracker, corrected))
+            return {"grade": corrected, "school": None}
         if parsing.wants_to_skip(intent, text) or (intent == "deny" and not offered):
             return school_answered("", None)
-        directory = load_directory()
         if offered:
             chosen = parsing.parse_candidate_reply(intent, text, self.entities(tracker), len(offered))
             school = directory.get(offered[chosen - 1]) if chosen else None
@@ -148,28 +197,99 @@ class ValidatePlanForm(BaseFormValidation):
         return {"school": None, "school_candidates": None, "school_rejected": rejected, "school_asked_again": True}
 
 
+def grade_name(tracker: Tracker, grade: str) -> str:
+    return common.tr(tracker, common.labels().grade_label(grade) or grade)
+
+
+def grade_correction(text: str, entities: list[dict[str, Any]], current: str | None) -> str | None:
+    """A different grade written in words while another question is open ("no, she's in
+    5th"); a bare menu answer ("1 3") is never one."""
+    if not any(c.isalpha() for c in text or ""):
+        return None
+    grade = parsing.first_entity(entities, "grade")
+    return grade if grade and grade != current else None
+
+
+def guess_answer(intent: str | None, guessed: list[str]) -> str | bool | None:
+    """A yes or no to the guesses just offered: the one guess for "yes", False for "no",
+    None when the reply is something else (read as a new answer)."""
+    if not guessed:
+        return None
+    if intent == "affirm" and len(guessed) == 1:
+        return guessed[0]
+    if intent == "deny":
+        return False
+    return None
+
+
+def response_for_miss_is_hint(tracker: Tracker) -> bool:
+    """Guesses replace the first and second "didn't catch that"; the third miss offers a person."""
+    from actions.misunderstanding import FLAG_AFTER, misses_in_a_row
+
+    return misses_in_a_row(tracker.events) + 1 < FLAG_AFTER
+
+
 def school_answered(name: str, school_code: Any) -> dict[str, Any]:
     """The school question is over: a school ("" when skipped) and no pending state."""
     return {"school": name, "school_code": school_code, **SCHOOL_QUESTION_RESET}
 
 
 def lookfors_message(tracker: Tracker) -> dict[str, Any]:
-    """The checklist for the chosen priority, filtered by grade band when known."""
+    """The checklist for the chosen priority, filtered by grade band when known.
+    `checklist` travels with the message (like a plan): by SMS the api sends a link to the
+    priority's public checklist page instead of the list (and the list on TEXT)."""
     priority = common.guide().priority(tracker.get_slot("priority"))
     return {
         "response": "utter_lookfors",
         "priority_name": common.tr(tracker, priority.name),
         "lookfor_lines": common.bullet_lines(common.lookfor_texts(tracker, priority.id)),
+        "checklist": {"priority": priority.id, "language": common.language(tracker),
+                      "grade": tracker.get_slot("grade") or None},
     }
 
 
+GUESS_RESPONSES = {1: "utter_did_you_mean_1", 2: "utter_did_you_mean_2", 3: "utter_did_you_mean_3"}
+
+
+def guesses_message(tracker: Tracker, guessed: list[str]) -> dict[str, Any]:
+    """ "Did you mean ...?": yes or no for one guess, a short numbered choice (and
+    "something else") for two or three."""
+    guide = common.guide()
+    shown = guessed[: max(GUESS_RESPONSES)]
+    named: dict[str, Any] = {}
+    for n, priority_id in enumerate(shown, 1):
+        named[f"guess_{n}"] = f"{priority_id} {common.tr(tracker, guide.priority(priority_id).name)}"
+        named[f"guess_{n}_id"] = priority_id
+    return {"response": GUESS_RESPONSES[len(shown)], **named}
+
+
+class ActionAskPillar(Action):
+    """Asks for a pillar, or offers the guessed priorities after an unclear answer."""
+
+    def name(self) -> str:
+        return "action_ask_pillar"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        guessed = tracker.get_slot(TOPIC_GUESSES_SLOT)
+        if guessed:
+            dispatcher.utter_message(**guesses_message(tracker, guessed))
+        else:
+            dispatcher.utter_message(response="utter_ask_pillar")
+        return []
+
+
 class ActionAskPriority(Action):
-    """Asks for a priority with the chosen pillar's priorities as buttons."""
+    """Asks for a priority with the chosen pillar's priorities as buttons (or offers the
+    guessed priorities after an unclear answer)."""
 
     def name(self) -> str:
         return "action_ask_priority"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        guessed = tracker.get_slot(TOPIC_GUESSES_SLOT)
+        if guessed:
+            dispatcher.utter_message(**guesses_message(tracker, guessed))
+            return []
         pillar = common.guide().pillar(tracker.get_slot("pillar"))
         buttons = [
             {"title": f"{p.id} {common.tr(tracker, p.name)}", "payload": f'/choose_topic{{"priority": "{p.id}"}}'}

@@ -1,6 +1,6 @@
 """Base class for the forms' validation actions (in the style of RasaHQ/financial-demo):
-language and latest-message helpers, and the "didn't understand" answer that never
-repeats itself twice in a row."""
+language and latest-message helpers, and the "didn't understand" answer, which never
+loops (actions/misunderstanding.py)."""
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -11,6 +11,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.misunderstanding import response_for_miss, should_flag
+from bot.events import record_event
 
 REPHRASE_RESPONSES = ("utter_rephrase_1", "utter_rephrase_2")
 
@@ -49,9 +51,13 @@ class BaseFormValidation(FormValidationAction):
 
     @staticmethod
     def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str | None = None) -> None:
-        """A specific hint when there is one, else a rephrase prompt that alternates."""
-        previous = common.previous_turn_responses(tracker)
-        if response and response not in previous:
-            dispatcher.utter_message(response=response)
-        else:
-            dispatcher.utter_message(response=next_rephrase(previous))
+        """A specific hint the first time, then the numbered choices and the way to a
+        person, then the offer of a person (and staff are told)."""
+        dispatcher.utter_message(response=response_for_miss(tracker.events, hint=response))
+        flag_if_misunderstood_again(tracker)
+
+
+def flag_if_misunderstood_again(tracker: Tracker) -> None:
+    """Tells staff once per run of misunderstandings that a parent may need a person."""
+    if should_flag(tracker.events):
+        record_event("repeated_misunderstanding", tracker.sender_id, **common.staff_fields(tracker))

@@ -20,7 +20,8 @@ from typing import Any
 
 from bot.i18n import PROJECT_ROOT
 
-EVENT_TYPES = ("handoff_requested", "safety_flag", "workshop_requested", "meeting_scheduled")
+EVENT_TYPES = ("handoff_requested", "safety_flag", "workshop_requested", "meeting_scheduled",
+               "repeated_misunderstanding")
 ALLOWED_FIELDS = ("school", "school_code", "priority", "language", "meeting_time", "reason")
 _lock = threading.Lock()
 

@@ -135,7 +135,26 @@ def parse_show_or_skip(intent: str | None, text: str | None) -> bool | None:
     if intent in NO_INTENTS:
         return False
     number = parse_menu_number(text)
-    return {1: True, 2: False}.get(number) if number else None
+    if number:
+        return {1: True, 2: False}.get(number)
+    return opening_yes_or_no(text)
+
+
+OPENING_YES = frozenset({"yes", "yeah", "yep", "sure", "ok", "okay", "si", "claro", "bueno", "dale", "sale", "andale"})
+OPENING_NO = frozenset({"no", "nah", "nope", "nel"})
+
+
+def opening_yes_or_no(text: str | None) -> bool | None:
+    """A reply that opens with yes or no and goes on about something else ("no need,
+    she's in 6th"): the yes or no answers the question."""
+    words = re.findall(r"[^\W\d_]+", without_accents((text or "").lower()))
+    if not words:
+        return None
+    if words[0] in OPENING_YES:
+        return True
+    if words[0] in OPENING_NO:
+        return False
+    return None
 
 
 def clean_free_text(text: str | None, limit: int) -> str:

@@ -20,3 +20,10 @@ def without_control_characters(text: str) -> str:
     """A message as a parent typed it, without the control characters no phone or
     keyboard sends as text (every door cleans what it stores this way)."""
     return _CONTROL_CHARACTERS.sub("", text)
+
+
+def looks_like_noise(text: str | None) -> bool:
+    """Only runs of one repeated letter ("xxxxxxxx", "zzz qqq"): nothing a classifier should
+    read as an intent, however confident it is."""
+    words = re.findall(r"[^\W\d_]+", text or "")
+    return bool(words) and all(len(set(word.lower())) == 1 and len(word) >= 3 for word in words)

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # died: any api process takes it back. Keep it well above RASA_TURN_TIMEOUT_SECONDS.
     CLAIM_LEASE_SECONDS: float = Field(default=600.0, gt=0)
     PLAN_LINK_DAYS: int = Field(default=60, ge=1)
+    # Spanish text messages without á í ó ú (and º, À): "está" is sent as "esta", so the
+    # body stays GSM-7 (160 characters a segment instead of 70). é ñ ü ¿ ¡ are GSM-7 and
+    # stay. Only SMS/WhatsApp bodies in Spanish; never the plan or checklist pages or the web chat.
+    SMS_SPANISH_GSM7: bool = False
     # Twilio never delivers more than 1,600 characters in one inbound message.
     MAX_INBOUND_CHARS: int = Field(default=1600, ge=1)
     RETENTION_DAYS: int = Field(default=180, ge=1)

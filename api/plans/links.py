@@ -1,4 +1,9 @@
-"""Printable plan links: the plan the bot built, behind an unguessable, expiring token."""
+"""Printable plan links: the plan the bot built, behind an unguessable, expiring token.
+
+The same table keeps, per contact, the last "What to look for" checklist the SMS door sent
+by link (a row with "kind": "checklist", whose token is never shown: the checklist's page is
+public, api/plans/checklist.py), so that TEXT can send that list as text messages. Those
+rows are never plans: latest_token and latest_plan skip them and /plan/{token} refuses them."""
 from __future__ import annotations
 
 import secrets
@@ -12,6 +17,7 @@ from api.core.models import PlanLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits: not guessable, and short enough for an SMS link (32 chars)
 MAX_QUESTIONS = 40
+CHECKLIST_KIND = "checklist"
 
 
 def clean_plan(plan: Any) -> dict[str, Any] | None:
@@ -51,15 +57,36 @@ def create_link(session: Session, contact_id: str, plan: dict[str, Any], languag
     return token
 
 
+def is_checklist(stored: Any) -> bool:
+    return isinstance(stored, dict) and stored.get("kind") == CHECKLIST_KIND
+
+
+def _valid_rows(session: Session, contact_id: str, now: datetime | None) -> list[tuple[str, Any]]:
+    """(token, stored dict) of the contact's links that are still valid, newest first (a
+    contact has a handful)."""
+    rows = session.execute(
+        select(PlanLink.token, PlanLink.plan)
+        .where(PlanLink.contact_id == contact_id, PlanLink.expires_at > (now or utcnow()))
+        .order_by(PlanLink.created_at.desc())
+    )
+    return [(token, stored) for token, stored in rows]
+
+
 def latest_token(session: Session, contact_id: str, now: datetime | None = None) -> str | None:
     """The contact's newest plan link that is still valid (for reminders)."""
-    now = now or utcnow()
-    return session.scalar(
-        select(PlanLink.token)
-        .where(PlanLink.contact_id == contact_id, PlanLink.expires_at > now)
-        .order_by(PlanLink.created_at.desc())
-        .limit(1)
-    )
+    return next((token for token, stored in _valid_rows(session, contact_id, now) if not is_checklist(stored)), None)
+
+
+def remember_checklist(session: Session, contact_id: str, priority: str, language: str, grade: str | None,
+                       days: int) -> None:
+    """The checklist just sent by link to this contact: what TEXT sends as text."""
+    create_link(session, contact_id, {"kind": CHECKLIST_KIND, "priority": priority, "language": language,
+                                      "grade": grade}, language, days)
+
+
+def latest_checklist(session: Session, contact_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """{"priority", "language", "grade"} of the newest checklist sent by link, still valid."""
+    return next((stored for _, stored in _valid_rows(session, contact_id, now) if is_checklist(stored)), None)
 
 
 def latest_plan(session: Session, contact_id: str, now: datetime | None = None) -> dict[str, Any] | None:

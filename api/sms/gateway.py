@@ -10,7 +10,9 @@ Order of business (the webhook has already checked Twilio's signature):
    otherwise through the REST API when it does; when Rasa or the action server is down,
    an apology now and the message kept for a retry.
 This class is the SMS door: consent, and how replies look by text message (segments,
-numbered buttons, the plan as a summary and a link, the privacy notice).
+numbered buttons, the plan and the "What to look for" checklist as a summary and a link,
+QUESTIONS and TEXT for those lists as text, the privacy notice, and with SMS_SPANISH_GSM7
+Spanish bodies without the accents that force UCS-2).
 """
 from __future__ import annotations
 
@@ -28,11 +30,12 @@ from api.core.models import utcnow
 from api.core.rasa_client import SMS_CHANNEL_PATH
 from api.core.settings import Settings
 from api.core.turns import Answer, Reply, TurnRunner
+from api.plans import checklist as checklists
 from api.plans import links as plan_links
 from api.sms import consent
 from api.sms.delivery import Messenger, record_twiml, send_rest
 from api.sms.inbound import Inbound
-from api.sms.segments import shape_reply
+from api.sms.segments import fold_spanish, shape_reply
 from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
@@ -41,14 +44,18 @@ SMS_MAX_SEGMENTS = 3
 WHATSAPP_MAX_SEGMENTS = 10
 # A whole message asking for the plan's questions by text (for phones that can't open links).
 LIST_REQUESTS = frozenset({"QUESTIONS", "PREGUNTAS"})
+# The same for the last "What to look for" checklist sent by link.
+CHECKLIST_REQUESTS = frozenset({"TEXT", "TEXTO"})
+# The language whose SMS bodies SMS_SPANISH_GSM7 folds.
+SPANISH = "es"
 
 
 def max_segments(contact: ContactView) -> int:
     return WHATSAPP_MAX_SEGMENTS if contact.channel == "whatsapp" else SMS_MAX_SEGMENTS
 
 
-def is_list_request(body: str) -> bool:
-    return consent.fold(body).strip(" .!?¡¿").upper() in LIST_REQUESTS
+def is_list_request(body: str, requests: frozenset[str] = LIST_REQUESTS) -> bool:
+    return consent.fold(body).strip(" .!?¡¿").upper() in requests
 
 
 def may_reach_rasa(contact: ContactView, body: str, keyword: str | None) -> bool:
@@ -112,6 +119,9 @@ class SmsGateway:
         if is_list_request(body):
             parts = await in_thread(self._plan_by_text, contact)
             return Reply(parts, "plan_list") if parts else None  # no plan yet: the bot answers
+        if is_list_request(body, CHECKLIST_REQUESTS):
+            parts = await in_thread(self._checklist_by_text, contact)
+            return Reply(parts, "plan_list") if parts else None  # no checklist sent by link: the bot answers
         return None  # opt-in words from a subscribed contact are ordinary answers ("yes")
 
     async def _turn_within_budget(self, contact: ContactView, inbound_id: int, body: str) -> list[str]:
@@ -130,14 +140,41 @@ class SmsGateway:
                answers: list[Answer]) -> list[str]:
         outgoing: list[dict[str, Any]] = []
         if not contact.notice_sent and answers:
-            outgoing.append({"text": self._notice(session, contact.id, language)})
+            outgoing.append(self._for_sms({"text": self._notice(session, contact.id, language)}, language))
         for answer in answers:
-            body = answer.message.text
+            body, body_language = answer.message.text, supported_language(answer.message.language) or language
+            checklist = self._checklist(answer.message.metadata.get("checklist"))
             if answer.plan is not None and answer.plan_link is not None:
-                body = text("sms.plan_summary", answer.plan_language, count=len(answer.plan["questions"]),
-                            priority_name=answer.plan["priority_name"], link=answer.plan_link)
-            outgoing.append({"text": body, "buttons": answer.message.buttons})
+                body, body_language = text("sms.plan_summary", answer.plan_language,
+                                           count=len(answer.plan["questions"]),
+                                           priority_name=answer.plan["priority_name"],
+                                           link=answer.plan_link), answer.plan_language
+            elif checklist is not None:
+                # The list goes by link; TEXT brings it as text messages.
+                plan_links.remember_checklist(session, contact.id, checklist.priority, checklist.language,
+                                              checklist.grade, self.settings.PLAN_LINK_DAYS)
+                link = checklists.checklist_url(self.settings.PUBLIC_BASE_URL, checklist)
+                body, body_language = text("sms.look_for_summary", checklist.language, link=link), checklist.language
+            outgoing.append(self._for_sms({"text": body, "buttons": answer.message.buttons}, body_language))
         return shape_reply(outgoing, max_segments(contact))
+
+    @staticmethod
+    def _checklist(data: Any) -> checklists.Checklist | None:
+        """The checklist a bot message carries ({"priority", "language", "grade"?}), if the
+        guide has it; None for anything else (the message is then sent as it is)."""
+        if not isinstance(data, dict):
+            return None
+        return checklists.find_checklist(data.get("priority"), data.get("language"), data.get("grade"))
+
+    def _for_sms(self, message: dict[str, Any], language: str | None) -> dict[str, Any]:
+        """A message as a text message in `language` carries it: with SMS_SPANISH_GSM7, a
+        Spanish one's text and button titles without the letters that force UCS-2. Any other
+        language (and a bilingual text, before the language is known) is left as it is."""
+        if not self.settings.SMS_SPANISH_GSM7 or language != SPANISH:
+            return message
+        buttons = [{**button, "title": fold_spanish(str(button.get("title") or ""))}
+                   for button in message.get("buttons") or []]
+        return {**message, "text": fold_spanish(str(message.get("text") or "")), "buttons": buttons}
 
     def answered(self, contact: ContactView) -> None:
         """Nothing waits for it here: the reply goes out in TwiML or through the REST API."""
@@ -153,7 +190,19 @@ class SmsGateway:
             return []
         language = supported_language(plan.get("language")) or contact.language
         header = text("sms.plan_list", language, priority_name=plan["priority_name"])
-        return shape_reply([{"text": f"{header}\n{plan_links.question_lines(plan)}"}], max_segments(contact))
+        message = {"text": f"{header}\n{plan_links.question_lines(plan)}"}
+        return shape_reply([self._for_sms(message, language)], max_segments(contact))
+
+    def _checklist_by_text(self, contact: ContactView) -> list[str]:
+        """The last checklist sent by link, as text messages."""
+        with self.sessions() as session:
+            sent = plan_links.latest_checklist(session, contact.id)
+        checklist = self._checklist(sent)
+        if checklist is None:
+            return []
+        header = text("sms.look_for_list", checklist.language, priority_name=checklist.priority_name)
+        message = {"text": f"{header}\n{checklists.checklist_lines(checklist)}"}
+        return shape_reply([self._for_sms(message, checklist.language)], max_segments(contact))
 
     def apology(self, contact: ContactView, turn_ids: list[int]) -> list[str]:
         outgoing = []
@@ -161,7 +210,8 @@ class SmsGateway:
             with self.sessions() as session:
                 outgoing.append({"text": self._notice(session, contact.id, contact.language)})
         apology = text_or_bilingual("turns.apology", contact.language)
-        return shape_reply([*outgoing, {"text": apology}], SMS_MAX_SEGMENTS)
+        outgoing = [self._for_sms(message, contact.language) for message in [*outgoing, {"text": apology}]]
+        return shape_reply(outgoing, SMS_MAX_SEGMENTS)
 
     @staticmethod
     def _notice(session: Session, contact_id: str, language: str | None) -> str:
@@ -180,7 +230,7 @@ class SmsGateway:
             known = session.get(contacts.Contact, contact_id(address, self.settings.contact_id_secret_bytes))
             language = known.language if known is not None else None
         too_long = text_or_bilingual("sms.too_long", language, max_chars=self.settings.MAX_INBOUND_CHARS)
-        return shape_reply([{"text": too_long}], SMS_MAX_SEGMENTS)
+        return shape_reply([self._for_sms({"text": too_long}, language)], SMS_MAX_SEGMENTS)
 
     def _store_inbound(self, contact_id: str, inbound: Inbound, keep_body: bool) -> int | None:
         """The new turn's id, or None when this MessageSid was already received."""
@@ -199,4 +249,5 @@ class SmsGateway:
     def _in_language(self, contact: ContactView, hint: str | None, key: str, **values: Any) -> list[str]:
         # STOP and HELP are used by everyone; ALTO or AYUDA say the parent wants Spanish.
         language = hint if hint not in (None, SOURCE_LANGUAGE) else contact.language or hint
-        return shape_reply([{"text": text_or_bilingual(key, language, **values)}], SMS_MAX_SEGMENTS)
+        message = self._for_sms({"text": text_or_bilingual(key, language, **values)}, language)
+        return shape_reply([message], SMS_MAX_SEGMENTS)

@@ -43,6 +43,13 @@ MIN_FILL = 0.5
 
 PARAGRAPH, LINE, SENTENCE, WORD = 0, 1, 2, 3
 
+# SMS_SPANISH_GSM7: the letters of the Spanish texts that are not in GSM 03.38, each folded
+# to the GSM-7 letter a reader expects: the acute vowels (é and É are in the table and stay,
+# as do ñ Ñ ü Ü ¿ ¡), the ordinal indicators of "3.º grado", and À (à is in the table).
+SPANISH_FOLDS = {"á": "a", "í": "i", "ó": "o", "ú": "u", "Á": "A", "Í": "I", "Ó": "O", "Ú": "U",
+                 "º": "o", "ª": "a", "À": "A"}
+_SPANISH_FOLDS = str.maketrans(SPANISH_FOLDS)
+
 _BASIC = frozenset(GSM7_BASIC)
 _EXTENSION = frozenset(GSM7_EXTENSION)
 _WHITESPACE = re.compile(r"\s+")
@@ -87,6 +94,14 @@ def segment_count(text: str) -> int:
             segments, used = segments + 1, 0
         used += cost
     return segments
+
+
+def fold_spanish(text: str) -> str:
+    """The text with only SPANISH_FOLDS' letters replaced ("Está aquí" -> "Esta aqui"), for
+    an SMS body in Spanish: every other character is kept, so a text that needed UCS-2 for
+    those letters alone becomes GSM-7. Accents written as combining marks are composed
+    first (NFC), so a decomposed "á" folds too and a decomposed "é" stays an "é"."""
+    return unicodedata.normalize("NFC", text).translate(_SPANISH_FOLDS)
 
 
 def journey_cost(parts: Iterable[str]) -> int:
@@ -134,18 +149,18 @@ def split_message(text: str, max_segments: int = 3) -> list[str]:
 def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) -> list[str]:
     """Rasa REST messages ({"text", "buttons"?, ...}) -> the SMS bodies to send, in order.
 
-    Buttons become numbered lines. Consecutive messages are joined into one SMS (a blank
-    line between them) when the result still fits in max_segments and costs no more
-    segments than sending them apart (mixing a GSM-7 text with a UCS-2 one can cost
-    more). A message too long for one SMS is split and numbered on its own; a short
-    message after it may join its last part. Messages without text or buttons (images,
-    custom payloads) have nothing to send by SMS and are skipped."""
+    Buttons become numbered lines. A message whose paragraphs mix GSM-7 and UCS-2 is sent
+    as its paragraphs grouped by encoding when that costs fewer segments (one "está" makes
+    a whole message UCS-2). Consecutive messages are joined into one SMS (a blank line
+    between them) when the result still fits in max_segments and costs no more segments
+    than sending them apart (mixing a GSM-7 text with a UCS-2 one can cost more). A
+    message too long for one SMS is split and numbered on its own; a short message after
+    it may join its last part. Messages without text or buttons (images, custom payloads)
+    have nothing to send by SMS and are skipped."""
     parts: list[str] = []
     pending: str | None = None
-    for message in messages:
-        text = render_buttons(str(message.get("text") or ""), message.get("buttons")).strip()
-        if not text:
-            continue
+    texts = (render_buttons(str(message.get("text") or ""), message.get("buttons")).strip() for message in messages)
+    for text in (piece for whole in texts if whole for piece in by_encoding(whole)):
         if segment_count(text) > max_segments:
             if pending is not None:
                 parts.append(pending)
@@ -161,6 +176,23 @@ def shape_reply(messages: Sequence[Mapping[str, Any]], max_segments: int = 3) ->
     if pending is not None:
         parts.append(pending)
     return parts
+
+
+def by_encoding(text: str) -> list[str]:
+    """The text's paragraphs, consecutive ones of the same encoding (GSM-7 or UCS-2)
+    together, when sending those groups apart costs fewer segments than the whole text;
+    otherwise the text as it is. Nothing is dropped but the blank lines between groups."""
+    paragraphs = [p.strip() for p in text.split("\n\n")]
+    groups: list[list[str]] = []
+    for paragraph in (p for p in paragraphs if p):
+        if groups and is_gsm7(groups[-1][0]) == is_gsm7(paragraph):
+            groups[-1].append(paragraph)
+        else:
+            groups.append([paragraph])
+    if len(groups) < 2:
+        return [text]
+    pieces = ["\n\n".join(group) for group in groups]
+    return pieces if journey_cost(pieces) < segment_count(text) else [text]
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -9,7 +9,8 @@ Matching: spacy.blank(lang) + a "lookup" lemmatizer (tables from spacy-lookups-d
 installed locally, no network). Each token's NORM and LEMMA are then replaced by an
 accent-free lowercase form, so "informacion", "Información" and "INFORMACIÓN" hit the
 same pattern. The Doc is built from the text unchanged, so character offsets always
-index the original string.
+index the original string. A lexicon's `typo` section adds rapidfuzz matching of
+misspelt words ("sucidal", "pistla"), so far used for crisis only.
 """
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ from bot.text import without_accents
 
 LANGS = ("en", "es")
 LEXICON_DIR = Path(__file__).parent / "lexicon"
-# "<label>_short" patterns (bare "3", "no", "second") count only in messages of at most
-# this many words: in a longer message they are too likely to mean something else.
-SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4}
+# "<label>_short" patterns (bare "3", "no", "second", "teachers") count only in messages of
+# at most this many words: in a longer message they are too likely to mean something else.
+SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4, "topic": 3}
 # extract_all entity name -> lexicon label, in output order for matches at the same offset.
 ENTITIES = {"grade": "grade", "need": "need", "priority": "topic", "pillar": "pillar", "language": "language"}
+# The lexicon's `typo` section: a word at most this many edits (rapidfuzz OSA: a swap of
+# two letters is one edit) from one of its words counts as that word ("sucidal",
+# "overdoesd"); longer words allow more. Words shorter than TYPO_MIN_LEN never do.
+TYPO_MIN_LEN = 6
+TYPO_EDITS = ((9, 1), (99, 2))  # (words shorter than N letters, edits allowed)
 
 
 class Match(NamedTuple):
@@ -44,6 +50,7 @@ class _Pipeline(NamedTuple):
     matcher: Any
     meta: dict  # matcher key -> (label, value, context tokens at start, at end)
     lemmas: Any  # spaCy lookup table, or None when spacy-lookups-data is unavailable
+    typos: dict  # label -> (its typo words, real words that are never typos of them)
 
 
 # --------------------------------------------------------------------------- building
@@ -83,6 +90,10 @@ def _pipeline(lang: str) -> _Pipeline:
             nlp.remove_pipe("lemmatizer")
 
     lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    typos = {
+        label: (tuple(_fold(w) for w in spec["words"]), frozenset(_fold(w) for w in spec.get("except") or ()))
+        for label, spec in (lexicon.pop("typo", None) or {}).items()
+    }
     patterns: dict[str, list] = {}
     meta = {}
     for label, values in lexicon.items():
@@ -95,7 +106,7 @@ def _pipeline(lang: str) -> _Pipeline:
     matcher = Matcher(nlp.vocab, validate=True)
     for key, pats in patterns.items():
         matcher.add(key, pats)
-    return _Pipeline(nlp, matcher, meta, lemmas)
+    return _Pipeline(nlp, matcher, meta, lemmas, typos)
 
 
 def _words(nlp, text: str) -> list[str]:
@@ -122,7 +133,9 @@ def _piece(nlp, piece: str) -> list[dict]:
     if piece.endswith("?") and len(piece) > 1:
         piece, extra["OP"] = piece[:-1], "?"
     tokens: list[dict[str, Any]]
-    if piece == "#":
+    if piece == "_":
+        tokens = [{}]  # any one token ("_?": at most one)
+    elif piece == "#":
         tokens = [{"LIKE_NUM": True}]
     elif piece.startswith("<") and piece.endswith(">"):
         if "<" in piece[1:-1] or ">" in piece[1:-1]:
@@ -144,8 +157,8 @@ def _fold_raw(nlp, token: dict) -> dict:
         spec = token.get(attr)
         if isinstance(spec, str):
             token[attr] = fold(spec)
-        elif isinstance(spec, dict):
-            token[attr] = {op: [fold(str(w)) for w in ws] for op, ws in spec.items()}
+        elif isinstance(spec, dict):  # {IN: [...]}, {NOT_IN: [...]}; a REGEX is kept as written
+            token[attr] = {op: ws if isinstance(ws, str) else [fold(str(w)) for w in ws] for op, ws in spec.items()}
     return token
 
 
@@ -192,7 +205,26 @@ def _analyze(text: str, lang: str) -> tuple[int, tuple[Match, ...]]:
         label, value, left, right = p.meta[p.nlp.vocab.strings[key]]
         span = doc[i + left : j - right]
         found.add(Match(label, value, span.start, span.end, span.start_char, span.end_char))
-    return words, tuple(sorted(found))
+    return words, tuple(sorted(found | _typo_matches(p, doc)))
+
+
+def _typo_matches(p: _Pipeline, doc) -> set[Match]:
+    """A misspelt word of a `typo` list ("suicdal") as a one-token match of its label."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    found = set()
+    for label, (words, real) in p.typos.items():
+        for tok in doc:
+            word = tok.norm_
+            if len(word) < TYPO_MIN_LEN or word in real or not word.isalpha():
+                continue
+            edits = next((n for shorter, n in TYPO_EDITS if len(word) < shorter), None)
+            if edits is None:  # far longer than any danger word ("xxxx...", a pasted link)
+                continue
+            if process.extractOne(word, words, scorer=OSA.distance, score_cutoff=edits) is not None:
+                found.add(Match(label, "typo", tok.i, tok.i + 1, tok.idx, tok.idx + len(tok.text)))
+    return found
 
 
 def _overlap(a: Match, b: Match) -> bool:
@@ -275,6 +307,15 @@ def extract_all(text: str, lang: str = "en") -> list[dict]:
         {"entity": e, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start : m.end]}
         for e, m in found
     ]
+
+
+def blocked_spans(text: str, lang: str = "en", label: str = "topic") -> list[tuple[int, int]]:
+    """Character spans the lexicon's `block -> <label>` patterns mark as never that label
+    ("what's for lunch", "when is the soccer game" for topic), in text order."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    _, matches = _analyze(text, _lang(lang))
+    return sorted((m.start, m.end) for m in matches if m.label == "block" and m.value == label)
 
 
 def warm_up(lang: str = "en") -> None:

@@ -29,7 +29,7 @@ MAX_SENDER_ID_CHARS = 128
 # Message keys passed on to the client: those an action or the NLG adds to a message
 # (Rasa keeps extra keys of a message as metadata), or a domain response's own
 # `metadata` holds ("crisis": the 988/911 answer, which a door shows first and plainly).
-PASSED_METADATA = ("language", "plan", "meeting", "crisis")
+PASSED_METADATA = ("language", "plan", "meeting", "crisis", "checklist")
 
 
 class MetadataCollectingOutputChannel(CollectingOutputChannel):

@@ -10,7 +10,12 @@
   topic or informing: "mi hija que falta mucho a la escuela" is a worry, not noise.
 - LanguageDetector: free text that is clearly English or Spanish adds a
   `detected_language` entity, which fills the `language` slot (domain.yml), so a
-  parent who writes in Spanish is answered in Spanish without being asked.
+  parent who writes in Spanish is answered in Spanish without being asked; a message
+  with some evidence but not enough to switch a running conversation ("gracias")
+  adds `likely_language`, which the slot takes only while it has no language yet
+  (actions/language.py). The language a parent ASKS for ("I don't read Spanish,
+  English please") is the `language` entity, read by bot.nlu.language, not the last
+  language named.
 Both are deterministic and untrained; the spaCy pipelines load lazily on first use.
 """
 from __future__ import annotations
@@ -22,12 +27,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu import extract
+from bot.nlu import extract, language
 from bot.nlu.language import detect_language
+from bot.text import looks_like_noise
 
 CRISIS_INTENT = "crisis"
 _NUMBER = re.compile(r"(?<![\d:/])\b(\d{1,2})\b(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b)", re.IGNORECASE)
@@ -43,6 +50,11 @@ def message_languages(text: str) -> list[str]:
     return [detected] if detected else list(LANGUAGES)
 
 
+def requested_language_entity(text: str) -> list[dict[str, Any]]:
+    wanted = language.requested_language(text)
+    return [{"entity": "language", "value": wanted, "start": 0, "end": len(text), "text": text}] if wanted else []
+
+
 def entities_in(text: str) -> list[dict[str, Any]]:
     """Rule-based entities in every plausible language, each (entity, span) once."""
     found: dict[tuple, dict[str, Any]] = {}
@@ -55,7 +67,14 @@ def entities_in(text: str) -> list[dict[str, Any]]:
     # One value per single-valued entity: the longest span wins (needs can be several).
     chosen = [e for name, group in by_type.items() if name == "need" for e in group]
     chosen += [max(group, key=lambda e: e["end"] - e["start"]) for name, group in by_type.items() if name != "need"]
+    # A pillar's name holds a priority's words ("Joy and Wellness" / well-being): the name wins.
+    pillars = [e for e in chosen if e["entity"] == "pillar"]
+    chosen = [e for e in chosen if not (e["entity"] == "priority" and any(within(e, p) for p in pillars))]
     return sorted(chosen, key=lambda e: e["start"])
+
+
+def within(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
+    return outer["start"] <= inner["start"] and inner["end"] <= outer["end"]
 
 
 def number_entities(text: str) -> list[dict[str, Any]]:
@@ -84,6 +103,29 @@ class UntrainedComponent(GraphComponent):
         return cls()
 
 
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class IntentRegression(LogisticRegressionClassifier):
+    """Rasa's logistic regression intent classifier, which fails on a message with no
+    features at all (only spaces, say): such a message gets no intent, and the
+    FallbackClassifier then reads it as not understood."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        readable = [m for m in messages if has_features(m)]
+        if readable:
+            super().process(readable)
+        for message in messages:
+            if not has_features(message):
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        return messages
+
+
+def has_features(message: Message) -> bool:
+    sparse = message.get_sparse_features(attribute=TEXT)[1]
+    dense = message.get_dense_features(attribute=TEXT)[1]
+    return any(f is not None and f.features.shape[-1] > 0 and f.features.sum() != 0 for f in (sparse, dense))
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
     def __init__(self) -> None:
@@ -95,7 +137,9 @@ class GuideEntityExtractor(UntrainedComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text or _is_payload(text):
                 continue
-            found = entities_in(text) + number_entities(text)
+            # The language asked for replaces the lexicon's last-named language.
+            found = [e for e in entities_in(text) if e["entity"] != "language"]
+            found += requested_language_entity(text) + number_entities(text)
             if found:
                 found = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
@@ -126,6 +170,9 @@ def rescued_intent(entities: list[dict[str, Any]]) -> str | None:
 class FallbackRescue(UntrainedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            if looks_like_noise(message.get(TEXT)):
+                set_intent(message, FALLBACK_INTENT)  # "xxxxxxxx" is no thanks, however sure the classifier is
+                continue
             if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT:
                 continue
             intent = rescued_intent(message.get(ENTITIES, []) or [])
@@ -149,12 +196,25 @@ class SafetyOverride(UntrainedComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageDetector(UntrainedComponent, EntityExtractorMixin):
+    def __init__(self) -> None:
+        language.warm_up()  # the detector's models load with the model, not on a first message
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
-            detected = detect_language(text) if text and not _is_payload(text) else None
-            if detected:
-                entity = {"entity": "detected_language", "value": detected, "start": 0, "end": len(text), "text": text}
-                entity = self.add_extractor_name([entity])[0]
-                message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
+            found = language_entities(text) if text and not _is_payload(text) else []
+            if found:
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages
+
+
+def language_entities(text: str) -> list[dict[str, Any]]:
+    """`detected_language` when the text is clearly one language, else `likely_language`
+    when there is some evidence (for a conversation that has no language yet)."""
+    detected = detect_language(text)
+    if detected:
+        return [{"entity": "detected_language", "value": detected, "start": 0, "end": len(text), "text": text}]
+    likely = language.first_language(text)
+    if likely:
+        return [{"entity": "likely_language", "value": likely, "start": 0, "end": len(text), "text": text}]
+    return []

@@ -47,9 +47,10 @@ def responses(dispatcher):
 @pytest.mark.parametrize(
     "text, entities, requested, expected",
     [
-        ("my son keeps missing school", [], "pillar", {"pillar": "2", "priority": "2D", "lookfors_seen": None}),
-        ("3", [], "pillar", {"pillar": "3", "priority": None}),
-        ("2", [], "priority", {"pillar": "1", "priority": "1B", "lookfors_seen": None}),
+        ("my son keeps missing school", [], "pillar",
+         {"pillar": "2", "priority": "2D", "lookfors_seen": None, "topic_guesses": None}),
+        ("3", [], "pillar", {"pillar": "3", "priority": None, "topic_guesses": None}),
+        ("2", [], "priority", {"pillar": "1", "priority": "1B", "lookfors_seen": None, "topic_guesses": None}),
     ],
 )
 async def test_plan_form_topic(text, entities, requested, expected, tracker_factory, dispatcher, domain):
@@ -61,19 +62,20 @@ async def test_plan_form_topic(text, entities, requested, expected, tracker_fact
 
 async def test_pillar_five_points_to_the_strategic_plan(tracker_factory, dispatcher, domain):
     tracker = tracker_factory({"requested_slot": "pillar"}, text="5", intent="choose_topic", active_loop="plan_form")
-    assert ValidatePlanForm().validate_pillar("5", dispatcher, tracker, domain) == {"pillar": None, "priority": None}
+    assert ValidatePlanForm().validate_pillar("5", dispatcher, tracker, domain) == {
+        "pillar": None, "priority": None, "topic_guesses": None}
     message = dispatcher.messages[0]
     assert message["response"] == "utter_not_in_guide_pillar"
     assert message["name"] == "Investing in Staff" and "lausdstrategicplan" in message["url"]
 
 
 async def test_unclear_answers_alternate_rephrase_prompts(tracker_factory, dispatcher, domain):
-    first = tracker_factory({"requested_slot": "pillar"}, text="purple", intent="nlu_fallback")
-    ValidatePlanForm().validate_pillar("purple", dispatcher, first, domain)
+    first = tracker_factory({"requested_slot": "pillar"}, text="qwerty", intent="nlu_fallback")
+    ValidatePlanForm().validate_pillar("qwerty", dispatcher, first, domain)
     bot_said = [{"event": "user"}, {"event": "bot", "metadata": {"utter_action": dispatcher.messages[0]["response"]}},
                 {"event": "bot", "metadata": {"utter_action": "utter_ask_pillar"}}, {"event": "user"}]
-    second = tracker_factory({"requested_slot": "pillar"}, text="green", intent="nlu_fallback", events=bot_said)
-    ValidatePlanForm().validate_pillar("green", dispatcher, second, domain)
+    second = tracker_factory({"requested_slot": "pillar"}, text="asdfgh", intent="nlu_fallback", events=bot_said)
+    ValidatePlanForm().validate_pillar("asdfgh", dispatcher, second, domain)
     assert responses(dispatcher) == list(REPHRASE_RESPONSES)
 
 

@@ -94,3 +94,13 @@ def test_no_user_facing_sentences_in_python(path):
     prose = [(line, text) for line, text in _sentences_in(path)
              if text not in allowed and not text.startswith(("/", "%"))]
     assert not prose, prose
+
+
+@pytest.mark.parametrize(("text", "noise"), [
+    ("x" * 5000, True), ("zzz qqq", True), ("XXXX!!", True), ("ok", False), ("ttyl", False), ("ya", False),
+    ("3rd", False), ("👍", False), ("", False), ("zzz but also my son", False),
+])
+def test_looks_like_noise(text, noise):
+    from bot.text import looks_like_noise
+
+    assert looks_like_noise(text) is noise

@@ -1,6 +1,4 @@
 """Tests for bot/nlu/extract.py: rule-based extraction from parent texts (en/es)."""
-import time
-
 import pytest
 
 from bot.nlu import extract as ex
@@ -515,13 +513,14 @@ def test_curly_apostrophe_and_caps():
     assert ex.extract_topic("Missing school a lot", "en") == "2D"
 
 
-def test_warm_call_is_fast():
-    ex.extract_all("warm up", "en")
-    start = time.perf_counter()
-    for i in range(50):
-        ex.extract_all(f"my son is in {i}th grade and misses school", "en")
-    per_call = (time.perf_counter() - start) / 50
-    assert per_call < 0.05
+def test_one_spacy_pass_serves_every_field():
+    # Timing belongs in benchmarks/; here: the fields of one message share one analysis.
+    text = "my son is in 4th grade, has an IEP and keeps missing school"
+    ex.extract_all(text, "en")
+    before = ex._analyze.cache_info()
+    ex.extract_grade(text, "en"), ex.extract_needs(text, "en"), ex.extract_topic(text, "en"), ex.is_crisis(text, "en")
+    after = ex._analyze.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 4
 
 
 # Danger phrasings found missing in review: recall matters most here.
@@ -554,3 +553,9 @@ def test_more_danger_phrasings(text, lang):
 )
 def test_grade_worries_are_not_danger(text, lang):
     assert not ex.is_crisis(text, lang)
+
+
+@pytest.mark.parametrize("text", ["x" * 5000, "a" * 99 + " " + "b" * 120, "palabra" * 300], ids=["x", "ab", "palabra"])
+def test_very_long_words_are_read_without_error(text):
+    for lang in ("en", "es"):
+        assert ex.extract_all(text, lang) == [] and not ex.is_crisis(text, lang)

@@ -98,6 +98,14 @@ def test_show_or_skip(intent, text, expected):
     assert parsing.parse_show_or_skip(intent, text) is expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("no hace falta, está en sexto", False), ("nah she's in 6th", False), ("Sí, y es de tercero", True),
+    ("ok and he has an IEP", True), ("she's in 6th", None), ("nothing", None), ("😀", None), ("nombre", None),
+])
+def test_a_reply_that_opens_with_yes_or_no_answers_the_offer(text, expected):
+    assert parsing.parse_show_or_skip("inform", text) is expected
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

@@ -16,11 +16,10 @@ def assert_no_english(messages):
 
 def test_spanish_journey_without_accents_ends_with_a_spanish_plan(stack, sender):
     say = lambda text: stack.say(sender, text)  # noqa: E731
-    first = say("hola")
-    assert "Responda 2 para español" in texts(first)
-    turns = [say("2")]  # español
-    assert "español" in texts(turns[0]).lower()
-    turns.append(say("quiero empezar"))
+    first = say("hola")  # Spanish from the first word: no language question
+    assert "Responda 2 para español" not in texts(first) and "Reply 1 for English" not in texts(first)
+    assert_no_english(first)
+    turns = [say("quiero empezar")]
     turns.append(say("mi hijo falta mucho a la escuela"))
     assert "2D" in texts(turns[-1])
     turns.append(say("2"))  # skip the checklist

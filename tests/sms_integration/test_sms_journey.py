@@ -63,9 +63,8 @@ def test_english_journey_ends_with_a_plan_link_and_reminders_then_stop_silences_
 
 
 def test_spanish_journey_gets_a_spanish_summary_and_page(api_client, phone):
-    first = text(api_client, phone, "hola")
-    assert "Responda ALTO para salir" in first and "Responda 2 para español" in first
-    assert "le escribo en español" in text(api_client, phone, "2")
+    first = text(api_client, phone, "hola")  # Spanish from the first word: no language question
+    assert "Responda ALTO para salir" in first and "Responda 2 para español" not in first
     assert "¿Qué pilar?" in text(api_client, phone, "1")
     assert "2D Asistencia sobresaliente" in text(api_client, phone, "2")
     assert "1) Ver la lista" in text(api_client, phone, "4")
