@@ -60,3 +60,8 @@ def response_for_miss(events: Sequence[dict[str, Any]], hint: str | None = None)
 def should_flag(events: Sequence[dict[str, Any]]) -> bool:
     """True on exactly the miss that reaches FLAG_AFTER: staff are told once per run."""
     return misses_in_a_row(events) + 1 == FLAG_AFTER
+
+
+def guesses_may_be_offered(events: Sequence[dict[str, Any]]) -> bool:
+    """Guesses replace the first and second "didn't catch that"; the third miss offers a person."""
+    return misses_in_a_row(events) + 1 < FLAG_AFTER

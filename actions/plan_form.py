@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.misunderstanding import guesses_may_be_offered
 from actions.validation import BaseFormValidation
 from bot import parsing
 from bot.nlu.topic_guess import guess_priorities
@@ -71,7 +72,7 @@ class ValidatePlanForm(BaseFormValidation):
         if choice.pillar:
             return {"pillar": choice.pillar, "priority": None, TOPIC_GUESSES_SLOT: None}
         guesses = [p for p, _ in guess_priorities(self.text(tracker), self.lang(tracker))]
-        if guesses and response_for_miss_is_hint(tracker):
+        if guesses and guesses_may_be_offered(tracker.events):
             # The ask action offers them ("Did you mean 1) ... 2) ...?") instead of the question.
             return {**unanswered, TOPIC_GUESSES_SLOT: guesses}
         self.not_understood(dispatcher, tracker)
@@ -222,13 +223,6 @@ def guess_answer(intent: str | None, guessed: list[str]) -> str | bool | None:
     return None
 
 
-def response_for_miss_is_hint(tracker: Tracker) -> bool:
-    """Guesses replace the first and second "didn't catch that"; the third miss offers a person."""
-    from actions.misunderstanding import FLAG_AFTER, misses_in_a_row
-
-    return misses_in_a_row(tracker.events) + 1 < FLAG_AFTER
-
-
 def school_answered(name: str, school_code: Any) -> dict[str, Any]:
     """The school question is over: a school ("" when skipped) and no pending state."""
     return {"school": name, "school_code": school_code, **SCHOOL_QUESTION_RESET}
@@ -263,6 +257,14 @@ def guesses_message(tracker: Tracker, guessed: list[str]) -> dict[str, Any]:
     return {"response": GUESS_RESPONSES[len(shown)], **named}
 
 
+def offer_guesses(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Offers the guessed priorities, if there are any, instead of the question."""
+    guessed = tracker.get_slot(TOPIC_GUESSES_SLOT)
+    if guessed:
+        dispatcher.utter_message(**guesses_message(tracker, guessed))
+    return bool(guessed)
+
+
 class ActionAskPillar(Action):
     """Asks for a pillar, or offers the guessed priorities after an unclear answer."""
 
@@ -270,10 +272,7 @@ class ActionAskPillar(Action):
         return "action_ask_pillar"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        guessed = tracker.get_slot(TOPIC_GUESSES_SLOT)
-        if guessed:
-            dispatcher.utter_message(**guesses_message(tracker, guessed))
-        else:
+        if not offer_guesses(dispatcher, tracker):
             dispatcher.utter_message(response="utter_ask_pillar")
         return []
 
@@ -286,9 +285,7 @@ class ActionAskPriority(Action):
         return "action_ask_priority"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        guessed = tracker.get_slot(TOPIC_GUESSES_SLOT)
-        if guessed:
-            dispatcher.utter_message(**guesses_message(tracker, guessed))
+        if offer_guesses(dispatcher, tracker):
             return []
         pillar = common.guide().pillar(tracker.get_slot("pillar"))
         buttons = [

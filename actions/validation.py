@@ -11,10 +11,10 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
-from actions.misunderstanding import response_for_miss, should_flag
+from actions.misunderstanding import FIRST, SECOND, response_for_miss, should_flag
 from bot.events import record_event
 
-REPHRASE_RESPONSES = ("utter_rephrase_1", "utter_rephrase_2")
+REPHRASE_RESPONSES = (FIRST, SECOND)
 
 
 def next_rephrase(previous_responses: Sequence[str]) -> str:

@@ -16,6 +16,11 @@ def without_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def folded(text: str) -> str:
+    """Lowercase without accents: how the NLU compares a parent's words ("Inglés" -> "ingles")."""
+    return without_accents(text.lower())
+
+
 def without_control_characters(text: str) -> str:
     """A message as a parent typed it, without the control characters no phone or
     keyboard sends as text (every door cleans what it stores this way)."""

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from bot.text import without_accents
+from bot.text import folded
 
 LANGS = ("en", "es")
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -59,9 +59,7 @@ def _lang(lang: Any) -> str:
     return code if code in LANGS else "en"
 
 
-def _fold(s: str) -> str:
-    """Lowercase without accents: "Inglés" -> "ingles" (parents often skip accents)."""
-    return without_accents(s.lower())
+_fold = folded  # lowercase without accents: parents often skip them
 
 
 @functools.cache

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from bot.guide.model import load_guide
 from bot.i18n import translate
 from bot.nlu import extract
-from bot.text import without_accents
+from bot.text import folded as _fold
 
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 MIN_WORD_CHARS = 3  # "art", "pe" is too short to mean anything alone
@@ -67,10 +67,6 @@ GENERIC = {
     "es": "escuela escuelas niño nino niños ninos hijo hija estudiante estudiantes familia familias padre "
     "padres lausd distrito ofrece ofrecen apoyo apoyar ayuda ayudar saber",
 }
-
-
-def _fold(word: str) -> str:
-    return without_accents(word.lower())
 
 
 def _lang(lang: str | None) -> str:
