@@ -15,6 +15,9 @@ NOT_UNDERSTOOD = frozenset({
     "utter_rephrase_1", "utter_rephrase_2", "utter_offer_person", "utter_invalid_grade",
     "utter_invalid_needs", "utter_did_you_mean_1", "utter_did_you_mean_2", "utter_did_you_mean_3",
 })
+# Responses that mean "I understood part of it" ("Noted: 3rd grade."): a turn with one of
+# them is never a miss, even if the question asked was not answered.
+UNDERSTOOD = frozenset({"utter_noted_grade", "utter_noted_needs", "utter_school_found"})
 FIRST, SECOND = "utter_rephrase_1", "utter_rephrase_2"
 OFFER_PERSON = "utter_offer_person"
 FLAG_AFTER = 3  # misunderstandings in a row before a person is offered and staff are told
@@ -40,7 +43,7 @@ def misses_in_a_row(events: Sequence[dict[str, Any]]) -> int:
     finished = bot_turns(events)[:-1]  # the last one is the turn being answered now
     count = 0
     for said in reversed(finished):
-        if not NOT_UNDERSTOOD.intersection(said):
+        if not NOT_UNDERSTOOD.intersection(said) or UNDERSTOOD.intersection(said):
             break
         count += 1
     return count

@@ -67,12 +67,24 @@ class ValidatePlanForm(BaseFormValidation):
             dispatcher.utter_message(**not_in_guide_message(tracker, choice.not_in_guide))
             return {"pillar": None, "priority": None, TOPIC_GUESSES_SLOT: None}
         if choice.priority:
+            if common.latest_intent(tracker) == "show_lookfors":  # "show me what to look for": the topic and its list
+                dispatcher.utter_message(**lookfors_message(tracker, choice.priority))
+                return {"pillar": choice.pillar, "priority": choice.priority, "lookfors_seen": True,
+                        TOPIC_GUESSES_SLOT: None}
             return {"pillar": choice.pillar, "priority": choice.priority, "lookfors_seen": None,
                     TOPIC_GUESSES_SLOT: None}
         if choice.pillar:
             return {"pillar": choice.pillar, "priority": None, TOPIC_GUESSES_SLOT: None}
-        guesses = [p for p, _ in guess_priorities(self.text(tracker), self.lang(tracker))]
-        if guesses and guesses_may_be_offered(tracker.events):
+        detail_given = self.answers_another_question(tracker, requested)
+        # Guessed from the words that are not a grade or a need ("primer grado" alone
+        # guesses nothing; "2nd grade, worried about her reading" still guesses 1A).
+        topic_words = without_spans(self.text(tracker), self.entities(tracker), ("grade", "need"))
+        guesses = [p for p, _ in guess_priorities(topic_words, self.lang(tracker))]
+        if detail_given and not guesses:
+            # The grade or needs were noted by their own questions; this one (or the
+            # guesses still waiting for a yes) is asked again, and it is no miss.
+            return unanswered
+        if guesses and (detail_given or guesses_may_be_offered(tracker.events)):
             # The ask action offers them ("Did you mean 1) ... 2) ...?") instead of the question.
             return {**unanswered, TOPIC_GUESSES_SLOT: guesses}
         self.not_understood(dispatcher, tracker)
@@ -93,9 +105,15 @@ class ValidatePlanForm(BaseFormValidation):
     ) -> dict[str, Any]:
         if isinstance(value, bool):
             return {"lookfors_seen": value}
+        new_topic = parsing.first_entity(self.entities(tracker), "priority")
+        if new_topic and new_topic.upper() != tracker.get_slot("priority"):
+            # "no, what worries me more is that he misses school": another topic, whatever
+            # the classifier made of the sentence; its checklist is offered instead.
+            return self._topic(dispatcher, tracker)
         show = parsing.parse_show_or_skip(common.latest_intent(tracker), self.text(tracker))
         if show is None:
-            self.not_understood(dispatcher, tracker)
+            if not self.answers_another_question(tracker, "lookfors_seen"):  # a new topic, a grade: no miss
+                self.not_understood(dispatcher, tracker)
             return {"lookfors_seen": None}
         if show:
             dispatcher.utter_message(**lookfors_message(tracker))
@@ -144,8 +162,8 @@ class ValidatePlanForm(BaseFormValidation):
         topic_words = {TOPIC_NEEDS.get(p) for p in parsing.entity_values(entities, "priority")}
         needs = [n for n in dict.fromkeys(value)
                  if n in common.labels().need_ids and n != "none" and n not in topic_words]
-        if not needs:
-            return {"needs": None}
+        if not needs:  # a "no" to another question: the needs stay what they were
+            return {"needs": self.value_before_this_message(tracker, "needs")}
         names = ", ".join(common.tr(tracker, common.labels().need_label(n)) for n in needs)
         dispatcher.utter_message(response="utter_noted_needs", needs=names)
         return {"needs": needs}
@@ -198,6 +216,16 @@ class ValidatePlanForm(BaseFormValidation):
         return {"school": None, "school_candidates": None, "school_rejected": rejected, "school_asked_again": True}
 
 
+def without_spans(text: str, entities: list[dict[str, Any]], names: tuple[str, ...]) -> str:
+    """The text with the entities of these kinds blanked out (offsets stay valid)."""
+    chars = list(text or "")
+    for entity in entities:
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") in names and isinstance(start, int) and isinstance(end, int):
+            chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
 def grade_name(tracker: Tracker, grade: str) -> str:
     return common.tr(tracker, common.labels().grade_label(grade) or grade)
 
@@ -211,12 +239,16 @@ def grade_correction(text: str, entities: list[dict[str, Any]], current: str | N
     return grade if grade and grade != current else None
 
 
+# Replies that accept a single guess: "yes", or "show me what to look for" (about it).
+GUESS_ACCEPTED = ("affirm", "show_lookfors")
+
+
 def guess_answer(intent: str | None, guessed: list[str]) -> str | bool | None:
     """A yes or no to the guesses just offered: the one guess for "yes", False for "no",
     None when the reply is something else (read as a new answer)."""
     if not guessed:
         return None
-    if intent == "affirm" and len(guessed) == 1:
+    if intent in GUESS_ACCEPTED and len(guessed) == 1:
         return guessed[0]
     if intent == "deny":
         return False
@@ -228,11 +260,12 @@ def school_answered(name: str, school_code: Any) -> dict[str, Any]:
     return {"school": name, "school_code": school_code, **SCHOOL_QUESTION_RESET}
 
 
-def lookfors_message(tracker: Tracker) -> dict[str, Any]:
-    """The checklist for the chosen priority, filtered by grade band when known.
-    `checklist` travels with the message (like a plan): by SMS the api sends a link to the
-    priority's public checklist page instead of the list (and the list on TEXT)."""
-    priority = common.guide().priority(tracker.get_slot("priority"))
+def lookfors_message(tracker: Tracker, priority_id: str | None = None) -> dict[str, Any]:
+    """The checklist for the chosen priority (or `priority_id`, being chosen now), filtered
+    by grade band when known. `checklist` travels with the message (like a plan): by SMS
+    the api sends a link to the priority's public checklist page instead of the list (and
+    the list on TEXT)."""
+    priority = common.guide().priority(priority_id or tracker.get_slot("priority"))
     return {
         "response": "utter_lookfors",
         "priority_name": common.tr(tracker, priority.name),

@@ -50,6 +50,30 @@ class BaseFormValidation(FormValidationAction):
         return tracker.get_slot("requested_slot") != slot
 
     @staticmethod
+    def value_before_this_message(tracker: Tracker, slot: str) -> Any:
+        """The slot's value before the parent's latest message (the tracker already holds
+        what the slot mappings read from it)."""
+        value = None
+        events = list(tracker.events)
+        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+        for event in events[:last_user]:
+            if event.get("event") == "slot" and event.get("name") == slot:
+                value = event.get("value")
+            elif event.get("event") in ("reset_slots", "restart"):
+                value = None
+        return value
+
+    @staticmethod
+    def answers_another_question(tracker: Tracker, requested: str) -> bool:
+        """Whether the latest message gives a detail that another question of the form
+        takes (a topic, the grade, needs), which its own validation keeps and confirms:
+        such a message was understood, even if it does not answer the question asked."""
+        takes = {"priority": ("pillar", "priority"), "pillar": ("pillar", "priority"),
+                 "grade": ("grade",), "need": ("needs",)}
+        return any(requested not in takes.get(str(e.get("entity")), (requested,))
+                   for e in common.latest_entities(tracker))
+
+    @staticmethod
     def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str | None = None) -> None:
         """A specific hint the first time, then the numbered choices and the way to a
         person, then the offer of a person (and staff are told)."""

@@ -89,10 +89,15 @@ def resolve_topic(
 ) -> TopicChoice:
     """What pillar/priority a reply chooses: by entity, number, letter, name or worry."""
     text = text or ""
-    priority = first_entity(entities, "priority") or extract.extract_topic(text, lang)
+    priority = first_entity(entities, "priority")
+    pillar = first_entity(entities, "pillar")
+    if not (priority or pillar):  # the NLU read no topic (or did not run): read the text
+        priority = extract.extract_topic(text, lang)
+        pillar = None if priority else extract.extract_pillar(text, lang)
+    # A pillar the NLU named keeps its priority words ("participación y colaboración" is
+    # pillar 3, not 3A) from being read again from the text.
     if priority:
         return _priority_choice(guide, priority.upper())
-    pillar = first_entity(entities, "pillar") or extract.extract_pillar(text, lang)
     if pillar:
         return _pillar_choice(guide, pillar)
     number = parse_menu_number(text)

@@ -23,6 +23,7 @@ from api.outbound.reminders import REMINDER_KINDS, WEEK, decide
 from api.plans import links as plan_links
 from api.retention import purge_every_store
 from api.sms.delivery import Messenger, send_rest
+from api.sms.segments import sms_body
 from bot.meeting_time import format_meeting_time
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ PURGE_EVERY = timedelta(hours=1)
 def compose(kind: str, meeting_at: datetime, language: str | None, link: str | None) -> str:
     when = format_meeting_time(meeting_at, language or "en")
     if kind in REMINDER_KINDS:
-        if link is None:
-            return text("sms.reminder_no_link", language, when=when)
+        if link is None:  # the sentence ends with the time: "3:00 p.m." brings its own period
+            return text("sms.reminder_no_link", language, when=when).replace("..", ".")
         key = "sms.reminder_day_before" if kind == "reminder_day_before" else "sms.reminder_two_hours"
         return text(key, language, when=when, link=link)
     return text(f"sms.{kind}", language)
@@ -99,7 +100,8 @@ class Scheduler:
                 return 0
             token = plan_links.latest_token(session, row.contact_id, now)
             link = plan_links.plan_url(self.settings.PUBLIC_BASE_URL, token) if token else None
-            body = compose(row.kind, datetime.fromisoformat(row.params["meeting_at"]), contact.language, link)
+            body = sms_body(compose(row.kind, datetime.fromisoformat(row.params["meeting_at"]), contact.language, link),
+                            contact.language, self.settings.SMS_SPANISH_GSM7)
             contact_id, kind = row.contact_id, row.kind
         delivered = send_rest(self.sessions, self.messenger, self.cipher, contact_id, kind, [body])
         with self.sessions() as session:

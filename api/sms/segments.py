@@ -96,6 +96,12 @@ def segment_count(text: str) -> int:
     return segments
 
 
+def sms_body(text: str, language: str | None, fold_spanish_setting: bool) -> str:
+    """An SMS body as it goes out in `language`: folded by fold_spanish when the setting
+    (SMS_SPANISH_GSM7) is on and the language is Spanish, else unchanged."""
+    return fold_spanish(text) if fold_spanish_setting and language == "es" else text
+
+
 def fold_spanish(text: str) -> str:
     """The text with only SPANISH_FOLDS' letters replaced ("Está aquí" -> "Esta aqui"), for
     an SMS body in Spanish: every other character is kept, so a text that needed UCS-2 for

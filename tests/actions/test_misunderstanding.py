@@ -44,6 +44,9 @@ def test_bot_turns_groups_the_answers_of_each_message():
     ([["utter_rephrase_1"], ["utter_rephrase_2"]], 2),
     ([["utter_rephrase_1"], ["utter_ask_grade"], ["utter_invalid_grade"]], 1),  # an understood turn ends a run
     ([["utter_did_you_mean_2"], ["utter_rephrase_2"], ["utter_offer_person"]], 3),
+    # "Noted: 1st grade." was understood, even if the question asked was not answered.
+    ([["utter_did_you_mean_1"], ["utter_noted_grade", "utter_did_you_mean_1"]], 0),
+    ([["utter_noted_needs", "utter_rephrase_1"], ["utter_rephrase_2"]], 1),
 ])
 def test_misses_in_a_row_counts_back_to_the_last_understood_turn(turns, expected):
     assert misses_in_a_row(conversation(*turns)) == expected

@@ -57,6 +57,7 @@ async def test_the_priority_question_also_offers_the_guesses(tracker_factory, di
 @pytest.mark.parametrize(("intent", "guessed", "expected"), [
     ("affirm", ["2B"], "2B"), ("affirm", ["2B", "2C"], None), ("deny", ["2B"], False),
     ("choose_topic", ["2B"], None), ("affirm", [], None),
+    ("show_lookfors", ["3A"], "3A"), ("show_lookfors", ["3A", "2C"], None),
 ])
 def test_guess_answer(intent, guessed, expected):
     assert guess_answer(intent, guessed) == expected
@@ -67,6 +68,75 @@ async def test_yes_to_one_guess_chooses_it(tracker_factory, dispatcher, domain):
                               active_loop="plan_form")
     result = ValidatePlanForm().validate_pillar("yes", dispatcher, tracker, domain)
     assert result == {"pillar": "2", "priority": "2B", "lookfors_seen": None, "topic_guesses": None}
+
+
+async def test_show_me_what_to_look_for_after_one_guess_chooses_it_and_shows_the_list(tracker_factory, dispatcher,
+                                                                                     domain):
+    tracker = tracker_factory({"requested_slot": "pillar", "topic_guesses": ["3A"], "language": "es"},
+                              text="enséñame qué buscar", intent="show_lookfors", active_loop="plan_form")
+    result = ValidatePlanForm().validate_pillar("enséñame qué buscar", dispatcher, tracker, domain)
+    assert result == {"pillar": "3", "priority": "3A", "lookfors_seen": True, "topic_guesses": None}
+    assert responses(dispatcher) == ["utter_lookfors"]
+    assert dispatcher.messages[0]["checklist"]["priority"] == "3A"
+
+
+async def test_a_grade_while_the_topic_is_asked_is_no_miss_and_keeps_the_guesses(tracker_factory, dispatcher,
+                                                                                  domain):
+    events = [{"event": "user"}, bot("utter_did_you_mean_1"), {"event": "user"}]
+    tracker = tracker_factory({"requested_slot": "pillar", "topic_guesses": ["3A"], "grade": "1", "language": "es"},
+                              text="primer grado", intent="inform",
+                              entities=[{"entity": "grade", "value": "1", "start": 0, "end": 12}],
+                              active_loop="plan_form", events=events)
+    assert ValidatePlanForm().validate_pillar("primer grado", dispatcher, tracker, domain) == {"pillar": None}
+    assert dispatcher.messages == []  # "Noted" comes from the grade; the guess is offered again
+
+
+async def test_details_with_a_worry_in_other_words_offer_guesses_from_the_worry(tracker_factory, dispatcher, domain,
+                                                                                 guesses):
+    guesses += [("1A", 0.8)]
+    events = [{"event": "user"}, bot("utter_rephrase_1"), {"event": "user"}, bot("utter_rephrase_2"),
+              {"event": "user"}]  # even after two misses: the details were understood
+    text = "she's in second grade, still learning english, and that thing with letters"
+    tracker = tracker_factory({"requested_slot": "pillar", "grade": "2"}, text=text, intent="inform",
+                              entities=[{"entity": "grade", "value": "2", "start": 9, "end": 21},
+                                        {"entity": "need", "value": "english_learner", "start": 29, "end": 45}],
+                              active_loop="plan_form", events=events)
+    assert ValidatePlanForm().validate_pillar(text, dispatcher, tracker, domain) == {
+        "pillar": None, "topic_guesses": ["1A"]}
+    assert dispatcher.messages == []
+
+
+def test_without_spans_blanks_the_named_entities_only():
+    from actions.plan_form import without_spans
+
+    entities = [{"entity": "grade", "start": 0, "end": 9}, {"entity": "priority", "start": 14, "end": 21}]
+    assert without_spans("3rd grade and reading", entities, ("grade",)) == "          and reading"
+
+
+async def test_another_topic_while_the_checklist_is_offered_is_taken_whatever_the_intent(tracker_factory,
+                                                                                         dispatcher, domain):
+    text = "bueno no, lo que más me preocupa es que falta mucho a la escuela"
+    tracker = tracker_factory({"requested_slot": "lookfors_seen", "pillar": "1", "priority": "1A", "language": "es"},
+                              text=text, intent="deny", entities=[{"entity": "priority", "value": "2D"}],
+                              active_loop="plan_form")
+    result = ValidatePlanForm().validate_lookfors_seen(text, dispatcher, tracker, domain)
+    assert result == {"pillar": "2", "priority": "2D", "lookfors_seen": None, "topic_guesses": None}
+    same = tracker_factory({"requested_slot": "lookfors_seen", "pillar": "1", "priority": "1A"}, text="no thanks",
+                           intent="deny", entities=[{"entity": "priority", "value": "1A"}], active_loop="plan_form")
+    assert ValidatePlanForm().validate_lookfors_seen("no thanks", dispatcher, same, domain) == {"lookfors_seen": False}
+
+
+async def test_a_new_topic_while_the_checklist_is_offered_is_no_miss(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"requested_slot": "lookfors_seen", "priority": "3B"}, text="información accesible",
+                              intent="choose_topic", entities=[{"entity": "priority", "value": "3B"}],
+                              active_loop="plan_form")
+    result = ValidatePlanForm().validate_lookfors_seen("información accesible", dispatcher, tracker, domain)
+    assert result == {"lookfors_seen": None}
+    assert dispatcher.messages == []
+    unclear = tracker_factory({"requested_slot": "lookfors_seen"}, text="hmm what", intent="nlu_fallback",
+                              active_loop="plan_form")
+    ValidatePlanForm().validate_lookfors_seen("hmm what", dispatcher, unclear, domain)
+    assert responses(dispatcher) == ["utter_rephrase_1"]
 
 
 async def test_no_to_the_guesses_asks_the_question_again(tracker_factory, dispatcher, domain):
@@ -130,6 +200,14 @@ async def test_needs_said_early_are_kept_but_a_bare_no_is_not_none(tracker_facto
     bare_no = tracker_factory({"requested_slot": "lookfors_seen"}, text="no", intent="deny",
                               entities=[{"entity": "need", "value": "none"}], active_loop="plan_form")
     assert ValidatePlanForm().validate_needs(["none"], dispatcher, bare_no, domain) == {"needs": None}
+    # A bare "no" to the checklist after a change of topic keeps the needs given before it.
+    kept = [{"event": "slot", "name": "needs", "value": ["foster_youth"]}, {"event": "user", "text": "no"},
+            {"event": "slot", "name": "needs", "value": ["none"]}]
+    after_new_topic = tracker_factory({"requested_slot": "lookfors_seen", "needs": ["none"]}, text="no",
+                                      intent="deny", entities=[{"entity": "need", "value": "none"}],
+                                      active_loop="plan_form", events=kept)
+    assert ValidatePlanForm().validate_needs(["none"], dispatcher, after_new_topic, domain) == {
+        "needs": ["foster_youth"]}
 
 
 async def test_a_grade_correction_while_the_needs_are_asked(tracker_factory, dispatcher, domain):

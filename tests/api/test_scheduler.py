@@ -86,6 +86,32 @@ def test_reminder_goes_out_in_spanish_with_the_plan_link_and_survives_a_restart(
     assert "mañana" in reminder and f"/plan/{token}" in reminder and "3:00 p.m." in reminder
 
 
+def test_spanish_reminders_follow_the_gsm7_setting(tmp_path, database_url, twilio_standin):
+    settings = make_settings(tmp_path, database_url, "http://127.0.0.1:9", twilio_standin.state.url,
+                             SMS_SPANISH_GSM7=True)
+    services = build_services(settings)
+    try:
+        cid = new_contact(services, "es")
+        with services.sessions() as session:
+            plan_links.create_link(session, cid, {"questions": [{"text": "¿Qué?"}], "priority_name": "x"}, "es", 60)
+            schedule_meeting(session, settings, cid, MEETING.isoformat(), SAVED_AT)
+        assert run(services, MEETING - timedelta(days=1, minutes=-1)) == 1
+    finally:
+        services.close()
+    [reminder] = [m["body"] for m in standin_messages(twilio_standin, to=PARENT)]
+    assert reminder.startswith("Recordatorio") and "mañana" in reminder  # ñ is GSM-7 and stays
+    assert not set("áíóú") & set(reminder)  # the letters that force UCS-2 are folded
+    assert "reunion" in reminder
+
+
+def test_a_reminder_without_a_link_ends_with_one_period():
+    from api.outbound.scheduler import compose
+
+    for language in ("en", "es"):
+        body = compose("reminder_day_before", MEETING, language, None)
+        assert body.endswith(("PM.", "p.m.")) and not body.endswith(".."), body
+
+
 def test_due_at_night_waits_for_eight_in_the_morning(services, twilio_standin):
     cid = new_contact(services)
     night_meeting_day = datetime(2026, 12, 8, 21, 30, tzinfo=LA)  # day-before reminder due at 21:30

@@ -306,7 +306,12 @@ def test_entities_are_read_in_both_languages_for_short_replies():
     "entities, intent",
     [([{"entity": "priority", "value": "2D"}], "choose_topic"), ([{"entity": "pillar", "value": "1"}], "choose_topic"),
      ([{"entity": "grade", "value": "3"}], "inform"), ([{"entity": "need", "value": "gifted"}], "inform"),
-     ([{"entity": "detected_language", "value": "es"}], None), ([], None)],
+     ([{"entity": "detected_language", "value": "es"}], None), ([], None),
+     # "she's in GATE": the need's own words also read as 1B; it is a detail, not a topic
+     ([{"entity": "need", "value": "gifted", "start": 10, "end": 14},
+       {"entity": "priority", "value": "1B", "start": 10, "end": 14}], "inform"),
+     ([{"entity": "need", "value": "gifted", "start": 10, "end": 14},
+       {"entity": "priority", "value": "2A", "start": 30, "end": 37}], "choose_topic")],
 )
 def test_an_unsure_classifier_is_rescued_by_rule_based_entities(entities, intent):
     from bot.rasa.components import rescued_intent
@@ -320,3 +325,36 @@ def test_a_pillar_name_is_the_pillar_not_the_priority_inside_it():
     for text in ("joy and wellness", "alegría y bienestar"):
         found = {(e["entity"], e["value"]) for e in entities_in(text)}
         assert ("pillar", "2") in found and not any(name == "priority" for name, _ in found), text
+
+
+@pytest.mark.parametrize(
+    "text, confidence, entities, expected",
+    [
+        ("preparatoria jefferson", 0.44, [{"entity": "detected_language", "value": "es"}], True),
+        ("Roosevelt High", 0.3, [], True),
+        ("preparatoria jefferson", 0.9, [], False),  # the classifier was sure of something else
+        ("what time does school start?", 0.4, [], False),  # a question
+        ("my son goes to roosevelt high", 0.4, [], False),  # a sentence, maybe with a name in it
+        ("3rd street elementary", 0.4, [{"entity": "grade", "value": "3"}], False),  # a detail for another slot
+        ("maria lopez", 0.3, [], False),  # a person's name, not a school
+    ],
+)
+def test_an_unsure_short_reply_that_names_a_school_is_its_name(text, confidence, entities, expected):
+    from bot.rasa.components import reads_as_school_name
+
+    assert reads_as_school_name(text, confidence, entities) is expected
+
+
+@pytest.mark.parametrize(
+    "intent, entities, expected",
+    [
+        ({"name": "crisis", "confidence": 0.56}, [{"entity": "priority", "value": "1D"}], True),
+        ({"name": "crisis", "confidence": 0.97}, [{"entity": "priority", "value": "2D"}], True),
+        ({"name": "crisis", "confidence": 0.56}, [{"entity": "grade", "value": "5"}], False),  # no topic named
+        ({"name": "choose_topic", "confidence": 0.5}, [{"entity": "priority", "value": "1D"}], False),
+    ],
+)
+def test_a_crisis_only_the_classifier_saw_in_a_topic_is_overruled(intent, entities, expected):
+    from bot.rasa.components import classifier_crisis_overruled
+
+    assert classifier_crisis_overruled(intent, entities) is expected

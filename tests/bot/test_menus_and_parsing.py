@@ -66,6 +66,9 @@ def test_last_menu_is_the_latest_buttons_since_the_parent_spoke():
         ("", [{"entity": "priority", "value": "3c"}], "priority", "3", (None, None, "3C")),
         ("operational effectiveness", [], "pillar", None, (None, None, "4")),
         ("asdfgh", [], "pillar", None, (None, None, None)),
+        # The NLU named the pillar: its words are not read again as a priority.
+        ("engagement and collaboration, parent involvement", [{"entity": "pillar", "value": "3"}],
+         "pillar", None, ("3", None, None)),
     ],
 )
 def test_resolve_topic(text, entities, requested, pillar, expected):

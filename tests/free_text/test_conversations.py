@@ -40,20 +40,7 @@ def test_the_conversations_are_in_words_only_and_well_formed(lang):
 
 # Conversations today's bot does not yet finish right (issue 10 is open), each with why.
 # strict: one that starts passing fails the run until it is taken off this list.
-NOT_YET = {
-    "en-worry-absences-pickup-question-skip-school":
-        "after the out-of-scope pickup question, 'he misses a lot, that's the need' is not read as attendance",
-    "en-math-worry-grade-corrected-at-needs": "'behind in math' is read as 1C (gaps), the guide puts math under 1A",
-    "en-accessible-information-then-changes-topic-to-college":
-        "a topic change to college after the plan is not taken; 'no, he's in foster care' reads as deny",
-    "es-acoso-y-cambia-a-ingles": "the first message about bullying is read as 3B, not 2A",
-    "es-informacion-accesible-y-cambia-a-universidad":
-        "the topic change to university is not taken and foster youth is asked twice",
-    "es-no-nos-informan-dos-necesidades-escuela-fuera-del-directorio":
-        "a school outside the directory, said in a sentence, is asked three times",
-    "es-relacion-con-la-maestra-kinder-corregido-en-la-escuela":
-        "a relationship worry with the teacher is not read as 3A; the pillar is asked again",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def conversation_cases():
