@@ -179,6 +179,22 @@ def _compile(nlp, entry: Any) -> tuple[list[dict], int, int]:
 
 
 # --------------------------------------------------------------------------- matching
+# Spanish spelt without accents ("lo encerro", "traia"): the lookup table only knows
+# "encerró", "traía"; one accent on one vowel, and/or an ñ, finds the form it means.
+_ACCENTS = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú"}
+
+
+def _unaccented_lemma(lemmas: Any, word: str) -> str | None:
+    """Lemma of an accent-less spelling through its accented forms in the lookup table,
+    when they all agree; None when there is none, or they disagree."""
+    tildes = [word] + [word[:k] + "ñ" + word[k + 1 :] for k, ch in enumerate(word) if ch == "n"]
+    found: set[str] = set()
+    for base in tildes:
+        variants = [base] + [base[:k] + _ACCENTS[ch] + base[k + 1 :] for k, ch in enumerate(base) if ch in _ACCENTS]
+        found.update(lemmas.get(v) for v in variants if v != word and v in lemmas)
+    return found.pop() if len(found) == 1 else None
+
+
 def _doc(p: _Pipeline, text: str):
     # Curly apostrophe -> straight (same length, so offsets stay right): "doesn’t".
     doc = p.nlp(text.replace("\u2019", "'"))
@@ -186,6 +202,8 @@ def _doc(p: _Pipeline, text: str):
         lemma = tok.lemma_
         if p.lemmas is not None and lemma == tok.text and tok.text != tok.lower_:
             lemma = p.lemmas.get(tok.lower_, tok.lower_)  # tables are case-sensitive
+        if p.lemmas is not None and p.nlp.lang == "es" and lemma == tok.lower_ and tok.lower_ not in p.lemmas:
+            lemma = _unaccented_lemma(p.lemmas, tok.lower_) or lemma
         tok.norm_ = _fold(tok.norm_)
         tok.lemma_ = _fold(lemma) if lemma else tok.norm_
     return doc

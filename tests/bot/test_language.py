@@ -358,3 +358,22 @@ def test_a_crisis_only_the_classifier_saw_in_a_topic_is_overruled(intent, entiti
     from bot.rasa.components import classifier_crisis_overruled
 
     assert classifier_crisis_overruled(intent, entities) is expected
+
+
+@pytest.mark.parametrize(
+    "intent, text, entities, expected",
+    [
+        ("choose_topic", "she's in 4th grade and has an iep",
+         [{"entity": "grade", "value": "4", "start": 9, "end": 18}], "inform"),
+        ("choose_topic", "when is the lunch menu", [], "out_of_scope"),  # "lunch" alone would be 2B
+        ("choose_topic", "he misses a lot of school",  # a worry with its topic: left alone
+         [{"entity": "need", "value": "attendance", "start": 3, "end": 25},
+          {"entity": "priority", "value": "2D", "start": 3, "end": 25}], None),
+        ("choose_topic", "something about the teachers", [], None),  # nothing to correct it to
+        ("inform", "she's in 4th grade", [{"entity": "grade", "value": "4", "start": 9, "end": 18}], None),
+    ],
+)
+def test_a_topic_chosen_without_a_topic_is_the_detail_or_the_question(intent, text, entities, expected):
+    from bot.rasa.components import topicless_choice_corrected
+
+    assert topicless_choice_corrected(intent, text, entities) == expected
