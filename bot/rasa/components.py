@@ -215,15 +215,16 @@ def topicless_choice_corrected(intent: str | None, text: str | None, entities: l
     but a child's detail (a grade, a need) is `inform`; with an out-of-scope phrase ("the
     bus", "report card") it is `out_of_scope`. In the training data such messages are
     inform 227 times to choose_topic 3 (English; Spanish 249 to 6), and out_of_scope 33
-    to 1 (38 to 0). None when nothing is to be corrected."""
-    if intent != "choose_topic" or not text:
+    to 1 (38 to 0). A message the classifier was unsure of (nlu_fallback) with such a
+    phrase and no topic is out_of_scope too. None when nothing is to be corrected."""
+    if intent not in ("choose_topic", FALLBACK_INTENT) or not text:
         return None
     found = {e.get("entity") for e in entities}
     if found & {"priority", "pillar"}:
         return None
     if any(extract.blocked_spans(text, lang) for lang in message_languages(text)):
         return "out_of_scope"
-    return "inform" if found & set(DETAILS) else None
+    return "inform" if intent == "choose_topic" and found & set(DETAILS) else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

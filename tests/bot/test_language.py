@@ -371,6 +371,8 @@ def test_a_crisis_only_the_classifier_saw_in_a_topic_is_overruled(intent, entiti
           {"entity": "priority", "value": "2D", "start": 3, "end": 25}], None),
         ("choose_topic", "something about the teachers", [], None),  # nothing to correct it to
         ("inform", "she's in 4th grade", [{"entity": "grade", "value": "4", "start": 9, "end": 18}], None),
+        ("nlu_fallback", "when is the lunch menu", [], "out_of_scope"),  # unsure, but an office question
+        ("nlu_fallback", "she's in 4th grade", [{"entity": "grade", "value": "4", "start": 9, "end": 18}], None),
     ],
 )
 def test_a_topic_chosen_without_a_topic_is_the_detail_or_the_question(intent, text, entities, expected):
