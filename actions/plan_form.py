@@ -15,6 +15,7 @@ from actions.validation import BaseFormValidation
 from bot import parsing
 from bot.nlu.topic_guess import guess_priorities
 from bot.schools import load_directory
+from bot.text import blank_spans
 
 # The school question's state (custom slots, see domain.yml): the schools offered and
 # waiting for the parent's yes or choice, those the parent said are not theirs, and
@@ -218,12 +219,9 @@ class ValidatePlanForm(BaseFormValidation):
 
 def without_spans(text: str, entities: list[dict[str, Any]], names: tuple[str, ...]) -> str:
     """The text with the entities of these kinds blanked out (offsets stay valid)."""
-    chars = list(text or "")
-    for entity in entities:
-        start, end = entity.get("start"), entity.get("end")
-        if entity.get("entity") in names and isinstance(start, int) and isinstance(end, int):
-            chars[start:end] = " " * (end - start)
-    return "".join(chars)
+    spans = [(e["start"], e["end"]) for e in entities
+             if e.get("entity") in names and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    return blank_spans(text or "", spans)
 
 
 def grade_name(tracker: Tracker, grade: str) -> str:

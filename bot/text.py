@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # C0 control characters and DEL, except tab, line feed and carriage return (GSM-7 has
 # both line breaks). PostgreSQL refuses NUL in a text column; none of them is text.
@@ -32,3 +33,12 @@ def looks_like_noise(text: str | None) -> bool:
     read as an intent, however confident it is."""
     words = re.findall(r"[^\W\d_]+", text or "")
     return bool(words) and all(len(set(word.lower())) == 1 and len(word) >= 3 for word in words)
+
+
+def blank_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The text with each [start, end) span replaced by spaces: the words around them
+    stay apart and every offset stays valid."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

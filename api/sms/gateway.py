@@ -35,7 +35,7 @@ from api.plans import links as plan_links
 from api.sms import consent
 from api.sms.delivery import Messenger, record_twiml, send_rest
 from api.sms.inbound import Inbound
-from api.sms.segments import shape_reply, sms_body
+from api.sms.segments import fold_spanish, shape_reply
 from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
@@ -172,10 +172,9 @@ class SmsGateway:
         language (and a bilingual text, before the language is known) is left as it is."""
         if not self.settings.SMS_SPANISH_GSM7 or language != SPANISH:
             return message
-        fold = self.settings.SMS_SPANISH_GSM7
-        buttons = [{**button, "title": sms_body(str(button.get("title") or ""), language, fold)}
+        buttons = [{**button, "title": fold_spanish(str(button.get("title") or ""))}
                    for button in message.get("buttons") or []]
-        return {**message, "text": sms_body(str(message.get("text") or ""), language, fold), "buttons": buttons}
+        return {**message, "text": fold_spanish(str(message.get("text") or "")), "buttons": buttons}
 
     def answered(self, contact: ContactView) -> None:
         """Nothing waits for it here: the reply goes out in TwiML or through the REST API."""

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from bot.guide.model import load_guide
 from bot.i18n import translate
 from bot.nlu import extract
+from bot.text import blank_spans
 from bot.text import folded as _fold
 
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -157,13 +158,7 @@ def _index(lang: str) -> tuple[dict[str, dict[str, float]], dict[str, str], dict
 def _unblocked_text(text: str, lang: str) -> str:
     """The message without the spans the lexicon says are never a topic ("what's for
     lunch", "when is the soccer game")."""
-    spans = extract.blocked_spans(text, lang, "topic")
-    kept, at = [], 0
-    for start, end in sorted(spans):
-        kept.append(text[at:start])
-        at = max(at, end)
-    kept.append(text[at:])
-    return " ".join(kept)
+    return blank_spans(text, extract.blocked_spans(text, lang, "topic"))
 
 
 def _message_stems(words: list[str], words_seen: dict[str, str]) -> set[str]:

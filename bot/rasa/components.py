@@ -212,10 +212,11 @@ def reads_as_school_name(text: str | None, confidence: float, entities: list[dic
 
 def topicless_choice_corrected(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> str | None:
     """`choose_topic` for a message in which the rule-based reading found no topic at all
-    but a child's detail (a grade, a need) is `inform`; with an out-of-scope phrase ("the
-    bus", "report card") it is `out_of_scope`. In the training data such messages are
-    inform 227 times to choose_topic 3 (English; Spanish 249 to 6), and out_of_scope 33
-    to 1 (38 to 0). A message the classifier was unsure of (nlu_fallback) with such a
+    but a child's detail (a grade, a need) is `inform`; with an out-of-scope phrase ("lunch
+    menu", "report card") it is `out_of_scope`. In the training data, counted once when
+    this was written (no benchmark prints it), such messages were inform 227 times to
+    choose_topic 3 (English; Spanish 249 to 6), and out_of_scope 33 to 1 (38 to 0). A
+    message the classifier was unsure of (nlu_fallback) with such a
     phrase and no topic is out_of_scope too. None when nothing is to be corrected."""
     if intent not in ("choose_topic", FALLBACK_INTENT) or not text:
         return None
@@ -255,7 +256,8 @@ def classifier_crisis_overruled(intent: dict[str, Any], entities: list[dict[str,
     """A crisis that only the classifier saw (the crisis lexicon found nothing) in a
     message that names one of the journey's topics: "she wants to go to college" is 1D,
     "he has been missing a lot of school" 2D, however sure the classifier is. On both
-    held-out sets this removed false alarms and missed no crisis (benchmarks/nlu.py)."""
+    older held-out sets it missed no crisis and removed 2 false alarms (recall and false
+    alarms as benchmarks/nlu.py prints them; the split by source was a one-off count)."""
     return intent.get("name") == CRISIS_INTENT and any(e.get("entity") == "priority" for e in entities)
 
 

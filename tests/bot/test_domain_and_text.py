@@ -104,3 +104,11 @@ def test_looks_like_noise(text, noise):
     from bot.text import looks_like_noise
 
     assert looks_like_noise(text) is noise
+
+
+def test_blank_spans_keeps_offsets_and_keeps_words_apart():
+    from bot.text import blank_spans
+
+    assert blank_spans("3rd grade and reading", [(0, 9)]) == "          and reading"
+    assert blank_spans("lunch menu, and math", [(0, 10), (12, 15)]) == "          ,     math"
+    assert blank_spans("plain", []) == "plain"
