@@ -15,13 +15,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup setup-api setup-test-system train run shell sms lint test test-unit test-api test-dialogue \
+.PHONY: help setup setup-api setup-test-system train run shell sms admin lint test test-unit test-api test-dialogue \
         test-integration test-sms test-chat test-free-text test-browser validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
 	@echo "make shell         chat in the terminal (starts the bot if it is not running)"
 	@echo "make sms           text the running api like a phone through Twilio would (after make run)"
+	@echo "make admin EMAIL=... NAME=...  create the staff dashboard's first district admin (/staff)"
 	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, free text, browser"
 	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
 	@echo "make test-free-text  whole conversations in parents' own words (English, Spanish) against the real bot"
@@ -48,6 +49,12 @@ shell: train setup-api
 
 sms: setup-api
 	@$(API_VENV)/bin/python -m devtools.sms_console
+
+# The first district admin of the staff dashboard (there is no default account):
+# make admin EMAIL=you@district.org NAME="Your Name"  (the password is asked twice).
+admin: setup-api
+	@if [ -z "$(EMAIL)" ] || [ -z "$(NAME)" ]; then echo 'Usage: make admin EMAIL=you@district.org NAME="Your Name"'; exit 2; fi
+	@$(API_VENV)/bin/python -m api.prestart && $(API_VENV)/bin/python -m api.staff.cli create-admin --email "$(EMAIL)" --name "$(NAME)"
 
 # Every check runs (all findings at once); the target fails if any found something.
 # mypy runs in each environment on the code that runs there (pyproject.toml).

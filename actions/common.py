@@ -68,16 +68,6 @@ def previous_turn_responses(tracker: Tracker) -> list[str]:
     return [r for r in reversed(said) if r]
 
 
-def staff_fields(tracker: Tracker) -> dict[str, Any]:
-    """What a staff event says of the conversation: its school, topic and language."""
-    return {
-        "school": tracker.get_slot("school") or None,
-        "school_code": tracker.get_slot("school_code"),
-        "priority": tracker.get_slot("priority"),
-        "language": language(tracker),
-    }
-
-
 def profile(tracker: Tracker) -> Profile:
     return Profile(grade=tracker.get_slot("grade"), needs=tuple(tracker.get_slot("needs") or ()))
 

@@ -14,9 +14,9 @@ from actions import common
 from actions.misunderstanding import response_for_miss
 from actions.plan import plan_message
 from actions.session import METADATA_SLOT, school_from_metadata
-from actions.validation import flag_if_misunderstood_again, next_rephrase
+from actions.validation import misunderstanding_event, next_rephrase
 from bot import parsing
-from bot.events import record_event
+from bot.events import staff_event
 from bot.i18n import supported_languages
 from bot.nlu.language import requested_language
 
@@ -87,8 +87,8 @@ class ActionRephrase(Action):
         return "action_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response=response_for_miss(tracker.events))
-        flag_if_misunderstood_again(tracker)
+        dispatcher.utter_message(response=response_for_miss(tracker.events),
+                                 staff_event=misunderstanding_event(tracker))
         resend_last_menu(dispatcher, tracker)
         # Forgetting the message must not forget the language it was written in.
         return [UserUtteranceReverted(), SlotSet("language", tracker.get_slot("language"))]
@@ -125,8 +125,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        record_event("handoff_requested", tracker.sender_id, **common.staff_fields(tracker))
-        dispatcher.utter_message(response="utter_handoff")
+        dispatcher.utter_message(response="utter_handoff", staff_event=staff_event("handoff_requested"))
         return [SlotSet("handoff_requested", True)]
 
 
@@ -137,15 +136,7 @@ class ActionCrisis(Action):
         return "action_crisis"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_crisis")
-        record_event(
-            "safety_flag",
-            tracker.sender_id,
-            school=tracker.get_slot("school") or None,
-            school_code=tracker.get_slot("school_code"),
-            language=common.language(tracker),
-            reason="crisis_message",
-        )
+        dispatcher.utter_message(response="utter_crisis", staff_event=staff_event("safety_flag", "crisis_message"))
         dispatcher.utter_message(response="utter_crisis_resume")
         events: list[EventType] = [SlotSet("safety_flag", True)]
         if tracker.active_loop_name:

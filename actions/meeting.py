@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.validation import BaseFormValidation
-from bot.events import record_event
+from bot.events import staff_event
 from bot.meeting_time import format_meeting_time, parse_meeting_time, read_meeting_time
 
 
@@ -64,17 +64,10 @@ class ActionSaveMeeting(Action):
         when = meeting_when(tracker)
         if when is None:
             return []
-        record_event(
-            "meeting_scheduled",
-            tracker.sender_id,
-            meeting_time=tracker.get_slot("meeting_time"),
-            school_code=tracker.get_slot("school_code"),
-            priority=tracker.get_slot("priority"),
-            language=common.language(tracker),
-        )
         # `meeting` travels with the message: the api schedules the SMS reminders from it.
         meeting = {"starts_at": tracker.get_slot("meeting_time"), "priority": tracker.get_slot("priority")}
-        dispatcher.utter_message(response="utter_meeting_saved", meeting_when=when, meeting=meeting)
+        dispatcher.utter_message(response="utter_meeting_saved", meeting_when=when, meeting=meeting,
+                                 staff_event=staff_event("meeting_scheduled"))
         return []
 
 
@@ -102,16 +95,9 @@ class ActionRequestWorkshop(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         school = tracker.get_slot("school")
-        record_event(
-            "workshop_requested",
-            tracker.sender_id,
-            school=school or None,
-            school_code=tracker.get_slot("school_code"),
-            priority=tracker.get_slot("priority"),
-            language=common.language(tracker),
-        )
+        event = staff_event("workshop_requested")
         if school:
-            dispatcher.utter_message(response="utter_workshop_recorded", school=school)
+            dispatcher.utter_message(response="utter_workshop_recorded", school=school, staff_event=event)
         else:
-            dispatcher.utter_message(response="utter_workshop_recorded_no_school")
+            dispatcher.utter_message(response="utter_workshop_recorded_no_school", staff_event=event)
         return []

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.misunderstanding import FIRST, SECOND, response_for_miss, should_flag
-from bot.events import record_event
+from bot.events import staff_event
 
 REPHRASE_RESPONSES = (FIRST, SECOND)
 
@@ -77,11 +77,11 @@ class BaseFormValidation(FormValidationAction):
     def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, response: str | None = None) -> None:
         """A specific hint the first time, then the numbered choices and the way to a
         person, then the offer of a person (and staff are told)."""
-        dispatcher.utter_message(response=response_for_miss(tracker.events, hint=response))
-        flag_if_misunderstood_again(tracker)
+        dispatcher.utter_message(response=response_for_miss(tracker.events, hint=response),
+                                 staff_event=misunderstanding_event(tracker))
 
 
-def flag_if_misunderstood_again(tracker: Tracker) -> None:
-    """Tells staff once per run of misunderstandings that a parent may need a person."""
-    if should_flag(tracker.events):
-        record_event("repeated_misunderstanding", tracker.sender_id, **common.staff_fields(tracker))
+def misunderstanding_event(tracker: Tracker) -> dict[str, Any] | None:
+    """Tells staff once per run of misunderstandings that a parent may need a person
+    (the staff event for the message that answers this miss, or None)."""
+    return staff_event("repeated_misunderstanding") if should_flag(tracker.events) else None

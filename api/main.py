@@ -1,4 +1,5 @@
-"""The api: FastAPI edge service (Twilio webhooks, web chat, printable plans, health).
+"""The api: FastAPI edge service (Twilio webhooks, web chat, printable plans, the staff
+dashboard, health).
 Run with `uvicorn --factory api.main:create_app --no-access-log` after `python -m api.prestart`
 (database migrations): an access log would hold every plan link's token."""
 from __future__ import annotations
@@ -20,6 +21,8 @@ from api.core.settings import Settings, get_settings
 from api.routes import api_router
 from api.services import build_services
 from api.sms.delivery import Messenger
+from api.staff.routes import install_staff_errors
+from api.staff.web import StaffHeaders
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,10 @@ def create_app(settings: Settings | None = None, messenger: Messenger | None = N
     app.add_middleware(ChatOrigins, allowed_origins=settings.chat_allowed_origins)
     # A request for any other Host is refused (400) before a route sees it.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
+    # The staff dashboard's security headers (CSP, no framing, no caching, HSTS over https).
+    app.add_middleware(StaffHeaders, hsts=settings.secure_cookies)
     install_error_handlers(app)
+    install_staff_errors(app)
     app.include_router(api_router)
     return app
 

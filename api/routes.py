@@ -6,6 +6,7 @@ from api.chat import pages as chat_pages
 from api.chat import routes as chat
 from api.plans import routes as plans
 from api.sms import webhook as sms
+from api.staff import routes as staff
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -13,3 +14,4 @@ api_router.include_router(sms.router)
 api_router.include_router(plans.router)
 api_router.include_router(chat.router)
 api_router.include_router(chat_pages.router)
+api_router.include_router(staff.router)

@@ -31,6 +31,7 @@ class Services:
     chat: ChatDoor  # the web chat's door
     chat_limits: RateLimits
     scheduler: Scheduler
+    cipher: PhoneCipher  # phone numbers at rest (the dashboard shows them masked)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -48,4 +49,4 @@ def build_services(settings: Settings, messenger: Messenger | None = None) -> Se
     gateway = SmsGateway(settings, sessions, turns, messenger, cipher)
     chat = ChatDoor(settings, sessions, turns)
     scheduler = Scheduler(settings, sessions, messenger, cipher, turns.retry_due)
-    return Services(settings, engine, sessions, rasa, turns, gateway, chat, RateLimits(settings), scheduler)
+    return Services(settings, engine, sessions, rasa, turns, gateway, chat, RateLimits(settings), scheduler, cipher)

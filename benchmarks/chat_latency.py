@@ -82,7 +82,7 @@ def main() -> None:
             settings = Settings(ENVIRONMENT="local", LOCAL_SECRETS_FILE=str(tmp / "secrets.json"),
                                 PUBLIC_BASE_URL=PUBLIC_BASE_URL, DATABASE_URL=database, RASA_URL=stack.url,
                                 RASA_TRACKER_STORE_URL=f"sqlite:///{tmp / 'tracker.db'}",
-                                STAFF_EVENTS_PATH=str(tmp / "staff_events.jsonl"), CHAT_REPLY_BUDGET_SECONDS=30,
+                                CHAT_REPLY_BUDGET_SECONDS=30,
                                 CHAT_RATE_PER_SESSION="1000/minute", CHAT_RATE_PER_IP="10000/minute")
             with serve_in_thread(create_app(settings, run_scheduler=False)) as url, \
                     httpx.Client(timeout=60) as client:

@@ -69,7 +69,7 @@ class Stack:
     def __init__(self, tmp: Path, env: dict[str, str] | None = None) -> None:
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()
-        self.env = {**os.environ, "STAFF_EVENTS_PATH": str(tmp / "staff_events.jsonl"), "TF_CPP_MIN_LOG_LEVEL": "2",
+        self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2",
                     **(env or {})}
         self.actions: subprocess.Popen | None = None
         self.rasa: subprocess.Popen | None = None

@@ -26,14 +26,6 @@ def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(autouse=True)
-def staff_events_file(tmp_path, monkeypatch) -> Path:
-    """Every test writes staff events to its own file, never to var/."""
-    path = tmp_path / "staff_events.jsonl"
-    monkeypatch.setenv("STAFF_EVENTS_PATH", str(path))
-    return path
-
-
 # --- the real stack ---------------------------------------------------------------------
 
 
@@ -75,7 +67,6 @@ def api_settings_on_stack(stack, standin) -> Callable[..., Settings]:
         values: dict[str, Any] = dict(
             RASA_REPLY_BUDGET_SECONDS=8.0,
             RASA_TRACKER_STORE_URL=f"sqlite:///{stack.tmp / 'tracker.db'}",
-            STAFF_EVENTS_PATH=str(stack.tmp / "staff_events.jsonl"),
         )
         values.update(overrides)
         return make_settings(tmp, database_url, stack.url, standin.state.url, **values)

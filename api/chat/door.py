@@ -29,19 +29,25 @@ from api.chat import store
 from api.chat.arrivals import Arrivals
 from api.core import contacts
 from api.core.contacts import ContactView
-from api.core.db import in_thread
+from api.core.db import in_session, in_thread
 from api.core.i18n import text_or_bilingual
 from api.core.identity import web_contact_id
 from api.core.models import utcnow
 from api.core.rasa_client import REST_CHANNEL_PATH
 from api.core.settings import Settings
 from api.core.turns import Answer, Reply, Turn, TurnRunner
+from api.staff import handoff
 from bot.i18n import supported_language
 from bot.schools import load_directory
 
 WEB = contacts.WEB_CHANNEL
 GREETING = "/greet"
 T = TypeVar("T")
+
+
+def keep_for_staff(session: Session, contact_id: str, words: str) -> None:
+    handoff.keep_parent_message(session, contact_id, words, utcnow())
+    session.commit()
 
 
 def greeting_in(language: str) -> str:
@@ -137,13 +143,19 @@ class ChatDoor:
 
     async def say(self, chat: store.SessionView, words: str, language: str | None, message_id: str | None,
                   started: bool) -> Said:
-        steps = rasa_steps(words, language, chat.language, started)
+        held = await in_thread(in_session, self.sessions, handoff.is_held, chat.contact_id)
+        # Held by staff: the parent's words are kept for them, and nothing goes to the bot.
+        steps = [] if held else rasa_steps(words, language, chat.language, started)
         stored = await in_thread(self._store, chat, words, language, message_id, steps)
         if stored is None:  # this message_id was received before: its answer, not a second turn
             assert message_id is not None
             return await self._replay(chat.contact_id, message_id)
         echo, contact, turns = stored
         self.arrivals.notify(chat.contact_id)  # another tab of the same session shows it too
+        if held:
+            if words.strip():
+                await in_thread(in_session, self.sessions, keep_for_staff, chat.contact_id, words)
+            return Said(echo, pending=False)
         reply = await self.turns.within_budget(contact, turns, self.settings.CHAT_REPLY_BUDGET_SECONDS)
         if reply is None:
             return Said(echo, pending=True)

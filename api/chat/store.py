@@ -149,6 +149,15 @@ def add_bot_messages(session: Session, contact_id: str, reply_to: int | None, me
     return rows
 
 
+def add_staff_message(session: Session, contact_id: str, text: str, language: str | None, now: datetime) -> ChatMessage:
+    """A staff member's message in the widget (the handoff: api/staff)."""
+    row = ChatMessage(contact_id=contact_id, sender="staff", text=text, buttons=[], kind="message", language=language,
+                      at=now)
+    session.add(row)
+    session.commit()
+    return row
+
+
 def shown(query: Any) -> Any:
     """Leaves out the parent's wordless messages (a session that starts, a language
     switch): they are there to be answered, not read."""

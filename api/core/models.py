@@ -239,3 +239,190 @@ class ChatMessage(Base):
     # A bot or staff message: the parent message it answers (None when it answers none).
     reply_to: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the staff dashboard (api/staff) ------------------------------------------------------
+
+CONVERSATION_STATUSES = ("new", "reviewed", "follow_up", "closed")
+# Why a conversation is in the handoff inbox (bot.events.HANDOFF_EVENTS, by the staff's word).
+HANDOFF_REASONS = ("crisis", "person", "misunderstood")
+# none -> waiting (in the inbox) -> held (a staff member answers; the bot is silent) -> none
+HANDOFF_STATES = ("none", "waiting", "held")
+STAFF_EVENT_TYPES = ("handoff_requested", "safety_flag", "workshop_requested", "meeting_scheduled",
+                     "repeated_misunderstanding")
+STAFF_ROLES = ("district_admin", "school_staff")
+# A session after the password is "password" until a district admin's second factor is
+# checked ("full"); school staff go straight to "full".
+SESSION_STAGES = ("password", "full")
+STAFF_MESSAGE_SENDERS = ("parent", "staff")
+# A staff reply: sent (SMS accepted by Twilio, or in the widget), held for quiet hours, failed.
+STAFF_MESSAGE_STATUSES = ("received", "sent", "deferred", "failed")
+THROTTLE_KINDS = ("account", "ip")
+AUDIT_ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "second_factor_failed", "view_conversation",
+                 "reply", "take_over", "hand_back", "change_status", "assign", "add_note", "export",
+                 "account_created", "account_changed", "password_changed", "second_factor_enrolled",
+                 "purge")
+
+
+class Conversation(Base):
+    """One conversation's summary for staff (bot.summary, handed over turn by turn), its
+    place in the staff workflow and in the handoff inbox. Nothing a parent wrote but the
+    school in their own words, which only staff of that school see."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_school_activity", "school_code", "last_activity_at"),
+        Index("ix_conversations_handoff", "handoff_state", "handoff_since"),
+    )
+
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(one_of(CHANNELS, "channel", length=16))
+    language: Mapped[str | None] = mapped_column(String(16), index=True)
+    school_code: Mapped[str | None] = mapped_column(String(32))  # the directory's code
+    school_text: Mapped[str | None] = mapped_column(String(200))  # as given, when it matched none
+    grade_band: Mapped[str | None] = mapped_column(String(16))  # elementary, middle, high
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pillar: Mapped[str | None] = mapped_column(String(8), index=True)
+    priority: Mapped[str | None] = mapped_column(String(8), index=True)
+    plan: Mapped[dict[str, Any] | None] = mapped_column()  # the questions with their sources
+    plan_ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    meeting_at: Mapped[datetime | None]
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)  # bit n-1 set: step n done
+    invitation_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    guide_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    workshop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    handoff_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    misunderstood: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivery_failures: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(one_of(CONVERSATION_STATUSES, "status"), default="new", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    handoff_state: Mapped[str] = mapped_column(one_of(HANDOFF_STATES, "handoff_state"), default="none")
+    handoff_reason: Mapped[str | None] = mapped_column(one_of(HANDOFF_REASONS, "handoff_reason"))
+    handoff_since: Mapped[datetime | None]  # waiting since, or held since
+    held_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffEvent(Base):
+    """A moment staff must know of, as the bot told it (bot.events): never a text."""
+
+    __tablename__ = "staff_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(one_of(STAFF_EVENT_TYPES, "type"))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Handoff(Base):
+    """One time a conversation needed a person: when, why, who took it, when they first
+    answered (the insights' time to a first reply) and when it went back to the bot."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(one_of(HANDOFF_REASONS, "reason"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime | None]
+    first_reply_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class StaffMessage(Base):
+    """A message of a conversation while staff hold it: the parent's (kept from the bot
+    and shown to staff) or a staff member's reply. Purged with the contact."""
+
+    __tablename__ = "staff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(one_of(STAFF_MESSAGE_SENDERS, "sender"))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(one_of(STAFF_MESSAGE_STATUSES, "status"), default="received")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored in lower case
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
+    role: Mapped[str] = mapped_column(one_of(STAFF_ROLES, "role"))
+    language: Mapped[str] = mapped_column(String(16), default="en")  # the dashboard's language
+    # Fernet token of the base32 TOTP secret (the phone key encrypts it); None until enrolled.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is good once
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffSchool(Base):
+    """A school a school-staff account may see (district admins see every school)."""
+
+    __tablename__ = "staff_schools"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds an unguessable token, the database only its
+    SHA-256 (a stolen database is no session). Idle and absolute timeouts are checked
+    against these times on every request."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(one_of(SESSION_STAGES, "stage"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted per account and per address for throttling (keys are
+    HMACs: no address or e-mail in clear); purged once older than the window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key", "kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(one_of(THROTTLE_KINDS, "kind"))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffNote(Base):
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, for district admins: never a message text or a note's words. A
+    conversation is named by its pseudonymous id (kept after the conversation is purged)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(one_of(AUDIT_ACTIONS, "action"))
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # counts, a status, an account id
+    ip_hash: Mapped[str | None] = mapped_column(String(64))

@@ -89,9 +89,19 @@ class Settings(BaseSettings):
     MAX_INBOUND_CHARS: int = Field(default=1600, ge=1)
     RETENTION_DAYS: int = Field(default=180, ge=1)
     # Every store is purged after RETENTION_DAYS, not only the api's database: Rasa's
-    # tracker store (the same database endpoints.yml gives Rasa) and the staff events log.
+    # tracker store too (the same database endpoints.yml gives Rasa).
     RASA_TRACKER_STORE_URL: str = "sqlite:///var/tracker.db"
-    STAFF_EVENTS_PATH: str = "var/staff_events.jsonl"
+    # The staff dashboard (api/staff): sign-in sessions time out after this long without a
+    # request, and after this long whatever happens (OWASP ASVS 3.3).
+    STAFF_SESSION_IDLE_MINUTES: int = Field(default=30, ge=1)
+    STAFF_SESSION_ABSOLUTE_HOURS: int = Field(default=12, ge=1)
+    # Sign-in throttling: this many failures in the window refuse more tries for that
+    # account, or from that address, until the window has passed.
+    LOGIN_THROTTLE_WINDOW_MINUTES: int = Field(default=15, ge=1)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int = Field(default=5, ge=1)
+    LOGIN_MAX_FAILURES_PER_IP: int = Field(default=20, ge=1)
+    # The audit log holds no message text; it is kept longer than the conversations.
+    AUDIT_RETENTION_DAYS: int = Field(default=400, ge=1)
     QUIET_HOURS_START: int = Field(default=20, ge=0, le=23)
     QUIET_HOURS_END: int = Field(default=8, ge=0, le=23)
     # Reminders and follow-ups per contact in any 7 days; 0 sends none (each is skipped).
@@ -169,6 +179,12 @@ class Settings(BaseSettings):
     @property
     def contact_id_secret_bytes(self) -> bytes:
         return (self.CONTACT_ID_SECRET or "").encode("utf-8")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure, __Host- prefixed staff cookies: always in production, and whenever the
+        api is reached over https (a local http run keeps plain cookies a browser accepts)."""
+        return self.ENVIRONMENT == "production" or self.PUBLIC_BASE_URL.startswith("https://")
 
     @property
     def zone(self) -> ZoneInfo:

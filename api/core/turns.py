@@ -7,7 +7,8 @@ processes can share the database, are read and written by api/core/inbox.py.
 
 What the bot hands over with its messages is taken care of here, the same for every door:
 the conversation's language, the plan behind a printable page's link, a saved meeting
-(its reminders, when the door can reach the parent later). A door (the Door protocol)
+(its reminders, when the door can reach the parent later), and for staff the
+conversation's summary and the events that put it in their inbox (api/staff/record.py). A door (the Door protocol)
 says which Rasa channel it talks to, how the bot's messages look at its end, what its
 apology is and how a late reply reaches the parent.
 """
@@ -30,6 +31,7 @@ from api.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from api.core.settings import Settings
 from api.outbound.store import schedule_meeting
 from api.plans import links as plan_links
+from api.staff import record as staff_record
 from bot.i18n import supported_language
 
 logger = logging.getLogger(__name__)
@@ -175,7 +177,20 @@ class TurnRunner:
             if language and language != contact.language:
                 contacts.set_language(session, contact.id, language)
             answers = [self._absorb(session, door, contact.id, message, language) for message in messages]
+            self._keep_for_staff(session, contact, answers)
             return door.render(session, contact, turn_id, language, answers)
+
+    @staticmethod
+    def _keep_for_staff(session: Session, contact: ContactView, answers: list[Answer]) -> None:
+        """The conversation's summary, plan and staff events, for the dashboard."""
+        now = utcnow()
+        row = staff_record.conversation(session, contact.id, contact.channel, now)
+        for answer in answers:
+            if answer.plan is not None:
+                staff_record.apply_plan(row, answer.plan)
+            staff_record.record_event(session, row, answer.message.metadata.get("staff_event"), now)
+            staff_record.apply_summary(row, answer.message.metadata.get("summary"))
+        session.commit()
 
     def _absorb(self, session: Session, door: Door, contact_id: str, message: BotMessage,
                 language: str | None) -> Answer:

@@ -24,6 +24,7 @@ from api.plans import links as plan_links
 from api.retention import purge_every_store
 from api.sms.delivery import Messenger, send_rest
 from api.sms.segments import sms_body
+from api.staff import handoff
 from bot.meeting_time import format_meeting_time
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class Scheduler:
         if recovered:
             logger.warning("%d scheduled messages left mid-send by a stopped process were recovered.", recovered)
         await self.retry_turns(now)
-        sent = 0
+        sent = await in_thread(handoff.send_deferred, self.settings, self.sessions, self.messenger, self.cipher, now)
         for row_id in await in_thread(in_session, self.sessions, store.due, now, BATCH):
             sent += await in_thread(self._process, row_id, now)
         return sent

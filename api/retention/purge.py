@@ -12,16 +12,20 @@ from sqlalchemy.orm import Session
 
 from api.core.db import affected_rows
 from api.core.models import (
+    AuditEntry,
     Base,
     ChatMessage,
     ChatSession,
     Contact,
     InboundMessage,
+    LoginFailure,
     OutboundMessage,
     PlanLink,
     ScheduledMessage,
+    StaffSession,
     StatusEvent,
 )
+from api.core.settings import Settings
 
 EXPIRED_LINK_GRACE = timedelta(days=7)
 EXPIRED_SESSION_GRACE = timedelta(days=7)
@@ -53,3 +57,17 @@ def purge(session: Session, now: datetime, retention_days: int) -> dict[str, int
 def _delete(session: Session, model: type[Base], *conditions: ColumnElement[bool]) -> int:
     """Deletes the rows of `model` that meet every condition; returns how many."""
     return affected_rows(session.execute(delete(model).where(*conditions)))
+
+
+def purge_staff_rows(session: Session, now: datetime, settings: Settings) -> dict[str, int]:
+    """The dashboard's own rows past their use: sessions past the absolute timeout, sign-in
+    failures past the throttling window, audit entries past AUDIT_RETENTION_DAYS."""
+    removed = {
+        "staff_sessions": _delete(session, StaffSession, StaffSession.created_at
+                                  < now - timedelta(hours=settings.STAFF_SESSION_ABSOLUTE_HOURS)),
+        "login_failures": _delete(session, LoginFailure, LoginFailure.at
+                                  < now - timedelta(minutes=settings.LOGIN_THROTTLE_WINDOW_MINUTES)),
+        "audit_log": _delete(session, AuditEntry, AuditEntry.at < now - timedelta(days=settings.AUDIT_RETENTION_DAYS)),
+    }
+    session.commit()
+    return removed

@@ -36,6 +36,7 @@ from api.sms import consent
 from api.sms.delivery import Messenger, record_twiml, send_rest
 from api.sms.inbound import Inbound
 from api.sms.segments import fold_spanish, shape_reply
+from api.staff import handoff
 from bot.i18n import SOURCE_LANGUAGE, supported_language
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,18 @@ class SmsGateway:
         if reply is not None:
             await in_thread(self._finish_consent, stored, contact.id, reply)
             return reply.parts
+        if await in_thread(self._kept_for_staff, stored, contact.id, inbound.body):
+            return []  # a staff member holds the conversation: they answer, not the bot
         return await self._turn_within_budget(contact, stored, inbound.body)
+
+    def _kept_for_staff(self, inbound_id: int, contact_id: str, body: str) -> bool:
+        """While staff hold the conversation, the message is kept for them (api/staff)."""
+        with self.sessions() as session:
+            if not handoff.is_held(session, contact_id):
+                return False
+            handoff.keep_parent_message(session, contact_id, body, utcnow())
+            inbox.mark_answered(session, inbound_id, utcnow())
+            return True
 
     async def _consent_reply(self, contact: ContactView, body: str, keyword: str | None) -> Reply | None:
         word_language = consent.keyword_language(body)

@@ -6,7 +6,9 @@ that is only a number ("2", "#2", "option 2") chooses that button of the menu th
 sent last, exactly as if the parent had tapped it. Everything else goes to NLU as is.
 Each message also carries `metadata` with the conversation's language and, on a plan or
 a saved meeting, the plan or meeting as data: the api builds the printable page and the
-reminders from it.
+reminders from it. The last message of a turn carries the conversation's summary for
+staff (bot.summary), read from the tracker once the turn is done; a message that tells
+staff something carries its staff event (bot.events).
 Configured in credentials.yml as `bot.rasa.channels.MenuRestInput` (name "rest", the web chat)
 and `bot.rasa.channels.SmsRestInput` (name "sms": the api's SMS path, so responses can have
 shorter `channel: sms` variations).
@@ -23,13 +25,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.menus import last_menu, parse_menu_number, pick_button
+from bot.summary import summarize
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_ID_CHARS = 128
 # Message keys passed on to the client: those an action or the NLG adds to a message
 # (Rasa keeps extra keys of a message as metadata), or a domain response's own
 # `metadata` holds ("crisis": the 988/911 answer, which a door shows first and plainly).
-PASSED_METADATA = ("language", "plan", "meeting", "crisis", "checklist")
+PASSED_METADATA = ("language", "plan", "meeting", "crisis", "checklist", "staff_event")
 
 
 class MetadataCollectingOutputChannel(CollectingOutputChannel):
@@ -60,6 +63,22 @@ def passed_metadata(message: dict[str, Any]) -> dict[str, Any]:
     found = {key: response_metadata.get(key) for key in PASSED_METADATA}
     found.update({key: message[key] for key in PASSED_METADATA if message.get(key) is not None})
     return {key: value for key, value in found.items() if value is not None}
+
+
+async def attach_summary(request: Request, sender_id: str, messages: list[dict[str, Any]]) -> None:
+    """The conversation's summary, on the turn's last message."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if not messages or agent is None or agent.tracker_store is None:
+        return
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - the turn is done: its answer must not be lost for a summary
+        logger.exception("Could not read the tracker for the turn's summary.")
+        return
+    if tracker is None:
+        return
+    summary = summarize(tracker.current_slot_values(), (event.as_dict() for event in tracker.events))
+    messages[-1]["metadata"] = {**(messages[-1].get("metadata") or {}), "summary": summary}
 
 
 async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, Any]]:
@@ -119,6 +138,7 @@ class MenuRestInput(InputChannel):
             except Exception:  # noqa: BLE001 - answer the client, keep the details in the log
                 logger.exception("Could not process a message on the REST channel.")
                 return response.json({"error": "the assistant could not process this message"}, status=500)
+            await attach_summary(request, sender_id, collector.messages)
             return response.json(collector.messages)
 
         return webhook

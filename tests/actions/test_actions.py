@@ -24,7 +24,6 @@ from actions.meeting import (
 from actions.plan import ActionBuildPlan, ActionChangePriority, ActionDropQuestion, ActionMoreQuestions, ActionShowPlan
 from actions.plan_form import SCHOOL_CHOICE_RESPONSES, ActionAskLookforsSeen, ActionAskPriority, ValidatePlanForm
 from actions.validation import REPHRASE_RESPONSES, next_rephrase
-from bot.events import read_events
 from bot.schools import MAX_SUGGESTIONS
 
 PROFILE = {"pillar": "2", "priority": "2D", "grade": "3", "needs": ["english_learner"],
@@ -370,21 +369,25 @@ async def test_invite_mentions_the_meeting_when_saved(tracker_factory, dispatche
     assert dispatcher.messages[0]["meeting_when"].startswith("Tuesday, December 1")
 
 
-async def test_workshop_request_is_a_structured_event(tracker_factory, dispatcher, domain, staff_events_file):
+def staff_events(dispatcher):
+    return [m["staff_event"] for m in dispatcher.messages if m.get("staff_event")]
+
+
+async def test_workshop_request_is_a_staff_event(tracker_factory, dispatcher, domain):
     await run(ActionRequestWorkshop(), dispatcher, tracker_factory(PLAN_SLOTS, sender_id="c-42"), domain)
-    [event] = read_events(staff_events_file)
-    assert event["type"] == "workshop_requested" and event["conversation_id"] == "c-42"
-    assert event["school"] == "Breed Street Elementary" and event["priority"] == "2D"
+    assert staff_events(dispatcher) == [{"type": "workshop_requested"}]
+    assert dispatcher.messages[0]["response"] == "utter_workshop_recorded"
 
 
-async def test_handoff_and_crisis_are_recorded_for_staff(tracker_factory, dispatcher, domain, staff_events_file):
+async def test_handoff_and_crisis_are_told_to_staff(tracker_factory, dispatcher, domain):
     await run(ActionHandoff(), dispatcher, tracker_factory(PLAN_SLOTS), domain)
     events = await run(ActionCrisis(), dispatcher, tracker_factory(PLAN_SLOTS, active_loop="plan_form"), domain)
     assert responses(dispatcher) == ["utter_handoff", "utter_crisis", "utter_crisis_resume"]
     assert slots_of(events)["safety_flag"] is True
     assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
-    types = [event["type"] for event in read_events(staff_events_file)]
-    assert types == ["handoff_requested", "safety_flag"]
+    assert staff_events(dispatcher) == [{"type": "handoff_requested"},
+                                        {"type": "safety_flag", "reason": "crisis_message"}]
+    assert dispatcher.messages[1].get("staff_event")  # on the crisis answer itself
 
 
 async def test_start_over_keeps_language_and_flags(tracker_factory, dispatcher, domain):

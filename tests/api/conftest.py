@@ -200,7 +200,6 @@ def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: 
         LOCAL_SECRETS_FILE=str(tmp_path / "secrets.json"),
         # Never the checkout's own var/ stores: a retention pass in a test would purge them.
         RASA_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-        STAFF_EVENTS_PATH=str(tmp_path / "staff_events.jsonl"),
         RASA_REPLY_BUDGET_SECONDS=2.0,
         TURN_RETRY_BASE_SECONDS=1.0,
     )

@@ -65,35 +65,39 @@ def test_a_tracker_store_that_does_not_exist_yet_is_left_alone(tmp_path, databas
     assert purge_tracker_store(database_url, NOW) == 0  # a database without Rasa's table
 
 
-def test_one_pass_purges_the_api_tables_the_tracker_store_and_the_staff_events(tmp_path, database_url):
+def test_one_pass_purges_the_api_tables_the_tracker_store_and_the_staff_rows(tmp_path, database_url):
     from api.core import contacts
     from api.core.identity import PhoneCipher
-    from api.core.models import Contact
+    from api.core.models import AuditEntry, Contact, Conversation, StaffEvent
+    from api.staff import record
 
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    staff_events = tmp_path / "staff_events.jsonl"
     settings = make_settings(tmp_path, database_url, "http://127.0.0.1:9", "http://127.0.0.1:9",
-                             RASA_TRACKER_STORE_URL=tracker_url, STAFF_EVENTS_PATH=str(staff_events))
+                             RASA_TRACKER_STORE_URL=tracker_url)
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     with sessions() as session:
-        cid = contacts.get_or_create(session, "+13235550199", settings.contact_id_secret_bytes,
-                                     PhoneCipher(settings.PHONE_ENCRYPTION_KEY)).id
-        session.execute(sa.update(Contact).values(last_seen_at=NOW - timedelta(days=200)))
+        cipher = PhoneCipher(settings.PHONE_ENCRYPTION_KEY)
+        old_id = contacts.get_or_create(session, "+13235550199", settings.contact_id_secret_bytes, cipher).id
+        recent_id = contacts.get_or_create(session, "+13235550198", settings.contact_id_secret_bytes, cipher).id
+        for cid in (old_id, recent_id):
+            row = record.conversation(session, cid, "sms", NOW)
+            record.record_event(session, row, {"type": "handoff_requested"}, NOW)
+        session.execute(sa.update(Contact).where(Contact.id == old_id).values(last_seen_at=NOW - timedelta(days=200)))
         session.commit()
-    tracker = rasa_store(tracker_url, [(cid, 200), ("c_recent", 1)])
-    staff_events.write_text(
-        json.dumps({"type": "handoff_requested", "conversation_id": cid, "at": (NOW - timedelta(days=200)).isoformat()})
-        + "\n" + json.dumps({"type": "safety_flag", "conversation_id": "c_recent", "at": NOW.isoformat()}) + "\n",
-        encoding="utf-8")
+    tracker = rasa_store(tracker_url, [(old_id, 200), ("c_recent", 1)])
 
     removed = purge_every_store(sessions, settings, NOW)
 
-    assert removed["contacts"] == 1 and removed["rasa_tracker_events"] == 1 and removed["staff_events"] == 1
+    assert removed["contacts"] == 1 and removed["rasa_tracker_events"] == 1
     with sessions() as session:
-        assert session.get(Contact, cid) is None
+        assert session.get(Contact, old_id) is None
+        # The summary, the staff events and the handoff went with the contact.
+        assert [c.contact_id for c in session.scalars(sa.select(Conversation))] == [recent_id]
+        assert [e.contact_id for e in session.scalars(sa.select(StaffEvent))] == [recent_id]
+        [purge_entry] = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "purge")).all()
+        assert purge_entry.detail["contacts"] == 1 and purge_entry.detail["rasa_tracker_events"] == 1
     assert senders(tracker) == {"c_recent": 1}
-    assert [json.loads(line)["conversation_id"] for line in staff_events.read_text().splitlines()] == ["c_recent"]
     tracker.dispose()
     engine.dispose()
 

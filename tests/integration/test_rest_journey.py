@@ -1,8 +1,11 @@
 """Whole journeys over the REST channel against the real Rasa server and action server."""
 from __future__ import annotations
 
-from bot.events import read_events
 from devtools.devstack import buttons, texts
+
+
+def staff_events(messages):
+    return [m["metadata"]["staff_event"] for m in messages if "staff_event" in m.get("metadata", {})]
 
 
 def test_whole_journey_by_numbers_and_free_text(stack, sender):
@@ -47,17 +50,26 @@ def test_whole_journey_by_numbers_and_free_text(stack, sender):
     assert "Next steps" in meeting
     request = texts(stack.say(sender, "1"))
     assert "Hello, I am a parent at Breed Street Elementary" in request
-    saved = texts(stack.say(sender, "the meeting is next tuesday at 3"))
+    told_staff = []
+    saved_messages = stack.say(sender, "the meeting is next tuesday at 3")
+    told_staff += staff_events(saved_messages)
+    saved = texts(saved_messages)
     assert "Saved! Your meeting: Tuesday" in saved and "3:00 PM" in saved
     invite = texts(stack.say(sender, "invite other parents"))
     assert "Tuesday" in invite and "Outstanding attendance" in invite
 
-    workshop = texts(stack.say(sender, "ask for a workshop"))
+    workshop_messages = stack.say(sender, "ask for a workshop")
+    told_staff += staff_events(workshop_messages)
+    workshop = texts(workshop_messages)
     assert "workshop" in workshop and "Breed Street Elementary" in workshop
-    events = read_events(stack.tmp / "staff_events.jsonl")
-    mine = [e for e in events if e["conversation_id"] == sender]
-    assert {e["type"] for e in mine} == {"meeting_scheduled", "workshop_requested"}
-    assert all("text" not in e and "phone" not in e for e in mine)
+    assert told_staff == [{"type": "meeting_scheduled"}, {"type": "workshop_requested"}]
+    # The turn's last message carries the conversation's summary for staff.
+    summary = workshop_messages[-1]["metadata"]["summary"]
+    assert summary["school_code"] == "5023" and summary["school_text"] is None
+    assert summary["priority"] == "2D" and summary["grade_band"] == "elementary" and summary["plan_ready"]
+    assert summary["meeting_time"] and summary["workshop_requested"] and summary["invitation_sent"]
+    assert {3, 5, 6, 8, 10} <= set(summary["steps_done"])
+    assert all("summary" not in m.get("metadata", {}) for m in workshop_messages[:-1])
 
 
 def test_a_number_is_never_kept_as_the_school(stack, sender):
@@ -89,8 +101,8 @@ def test_crisis_message_gets_988_and_911_first_and_is_flagged(stack, sender):
     stack.say(sender, "lets start")
     messages = stack.say(sender, "my daughter said she wants to kill herself")
     assert "988" in messages[0]["text"] and "911" in messages[0]["text"]
-    events = read_events(stack.tmp / "staff_events.jsonl")
-    assert any(e["type"] == "safety_flag" and e["conversation_id"] == sender for e in events)
+    assert staff_events(messages) == [{"type": "safety_flag", "reason": "crisis_message"}]
+    assert messages[-1]["metadata"]["summary"]["safety_flag"] is True
 
 
 def test_fallback_never_repeats_itself_and_shows_the_menu_again(stack, sender):
