@@ -10,13 +10,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from api.chat.pages import etag_matches
-from api.staff import conversation_pages, handoff_pages, signin
+from api.staff import admin_pages, conversation_pages, handoff_pages, insights_pages, signin
 from api.staff.web import PREFIX, STATIC_DIR, Forbidden, NotFound, SignInNeeded, language_of, redirect, render
 
-STATIC_TYPES = {"staff.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8"}
+STATIC_TYPES = {"staff.css": "text/css; charset=utf-8", "staff.js": "text/javascript; charset=utf-8",
+                # Chart.js 4.6.2 (MIT, chart.js.LICENSE.md), the npm package's dist/chart.umd.min.js
+                # without its source-map comment: `npm pack chart.js@4.6.2` to check or update it.
+                "chart.umd.min.js": "text/javascript; charset=utf-8"}
 
 router = APIRouter()
-for part in (signin.router, conversation_pages.router, handoff_pages.router):
+for part in (signin.router, conversation_pages.router, handoff_pages.router, insights_pages.router,
+             admin_pages.router):
     router.include_router(part)
 
 
