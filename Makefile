@@ -26,7 +26,7 @@ help:
 	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, free text, browser"
 	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
 	@echo "make test-free-text  whole conversations in parents' own words (English, Spanish) against the real bot"
-	@echo "make benchmarks    NLU on the held-out sets and cross-validation, language detection, reply latency, SMS segments per journey, web-chat latency, widget size"
+	@echo "make benchmarks    NLU on the held-out sets and cross-validation, language detection, reply latency, SMS segments per journey, web-chat latency, widget size, the staff dashboard with 100,000 conversations"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
 setup:
@@ -77,7 +77,7 @@ test-unit: setup
 	@$(PY) -m pytest tests/bot tests/actions -q
 
 test-api: setup-api setup-test-system
-	@echo "==> pytest: api/ (webhooks, consent, SMS shaping, scheduler on SQLite and PostgreSQL, plan page in Chromium)"
+	@echo "==> pytest: api/ (webhooks, consent, SMS shaping, scheduler, staff dashboard on SQLite and PostgreSQL, plan page in Chromium)"
 	@$(API_VENV)/bin/python -m pytest tests/api -q -p no:cacheprovider
 
 test-dialogue: train
@@ -114,6 +114,7 @@ benchmarks: train setup-api
 	@$(API_VENV)/bin/python benchmarks/chat_latency.py
 	@$(API_VENV)/bin/python benchmarks/widget_size.py
 	@$(PY) benchmarks/school_matching.py
+	@$(API_VENV)/bin/python benchmarks/dashboard.py
 
 translations: setup
 	@$(PY) -m bot.i18n.extract

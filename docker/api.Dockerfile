@@ -15,8 +15,8 @@ RUN pip install --no-cache-dir --no-deps /tmp/bot-package && pip check && rm -rf
 COPY locales locales
 COPY api api
 RUN python -m bot.i18n.compile
-# The code stays root's; the service user writes only var/ (the staff events volume).
-RUN useradd --create-home --uid 1000 api && mkdir -p var/staff && chown -R api var
+# The code stays root's; the service user writes only var/ (local databases, when not PostgreSQL).
+RUN useradd --create-home --uid 1000 api && mkdir -p var && chown -R api var
 USER api
 EXPOSE 8000
 # Migrations first (the template's prestart), then the server; behind a TLS proxy, whose

@@ -15,6 +15,6 @@ COPY actions actions
 # The training cache (.rasa/) is not needed to serve the model.
 RUN python -m bot.i18n.compile && python -m bot.nlu.blank_model \
     && rasa train --out models --fixed-model-name family-guide && rm -rf .rasa
-# The code stays root's; the service user writes only var/ (the staff events volume).
-RUN useradd --create-home --uid 1000 bot && mkdir -p var/staff && chown -R bot var
+# The code stays root's; the service user writes only var/ (local databases, when not PostgreSQL).
+RUN useradd --create-home --uid 1000 bot && mkdir -p var && chown -R bot var
 USER bot

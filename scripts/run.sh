@@ -71,7 +71,7 @@ The Family Guide Assistant is running.
   Or over the REST API:    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                              -d '{"sender": "demo-1", "message": "hi"}'
   Text it like a phone:    make sms            (signs and posts like Twilio; shows later messages too)
-  Staff events (handoffs, safety flags, workshops): var/staff_events.jsonl
+  Staff dashboard:         http://localhost:$API_PORT/staff   (first: make admin EMAIL=you@example.org NAME="Your Name")
 
 To use a real Twilio number, stop this, then start it with
   ENVIRONMENT=production PUBLIC_BASE_URL=https://<your public host> TWILIO_ACCOUNT_SID=AC... \\

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.core.db import affected_rows
 from api.core.identity import PhoneCipher, channel_of, contact_id, normalize_address
-from api.core.models import Contact, ScheduledMessage, utcnow
+from api.core.models import Contact, Conversation, ScheduledMessage, utcnow
 
 WEB_CHANNEL = "web"
 NO_ADDRESS = ""  # a web-chat contact's address_encrypted
@@ -94,6 +94,8 @@ def opt_out(session: Session, cid: str, language: str | None) -> int:
     if language:
         values["language"] = language
     session.execute(update(Contact).where(Contact.id == cid).values(**values))
+    # The dashboard's copy (its lists and charts count opt-outs without a join).
+    session.execute(update(Conversation).where(Conversation.contact_id == cid).values(opted_out=True))
     cancelled = affected_rows(session.execute(
         update(ScheduledMessage)
         .where(ScheduledMessage.contact_id == cid, ScheduledMessage.status == "pending")
@@ -105,6 +107,7 @@ def opt_out(session: Session, cid: str, language: str | None) -> int:
 
 def opt_in(session: Session, cid: str) -> None:
     session.execute(update(Contact).where(Contact.id == cid).values(opted_out=False, opted_out_at=None))
+    session.execute(update(Conversation).where(Conversation.contact_id == cid).values(opted_out=False))
     session.commit()
 
 

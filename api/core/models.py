@@ -273,6 +273,10 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_school_activity", "school_code", "last_activity_at"),
         Index("ix_conversations_handoff", "handoff_state", "handoff_since"),
+        # Every column the insights group by or count, after the period: their queries read
+        # this index alone, never the rows (api/staff/insights.py).
+        Index("ix_conversations_insights", "started_at", "school_code", "channel", "language", "pillar", "priority",
+              "plan_ready", "meeting_at", "steps_done", "delivery_failures", "workshop_requested", "opted_out"),
     )
 
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
@@ -295,6 +299,9 @@ class Conversation(Base):
     safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     misunderstood: Mapped[bool] = mapped_column(Boolean, default=False)
     delivery_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The contact's opt-out, copied here (api.core.contacts keeps it in step) so the lists
+    # and charts need no join.
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(one_of(CONVERSATION_STATUSES, "status"), default="new", index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     handoff_state: Mapped[str] = mapped_column(one_of(HANDOFF_STATES, "handoff_state"), default="none")

@@ -13,7 +13,7 @@ from twilio.rest.api.v2010.account.message import MessageInstance
 
 from api.core.contacts import address_of, is_opted_out, opt_out
 from api.core.identity import PhoneCipher, log_id
-from api.core.models import OutboundMessage, StatusEvent, utcnow
+from api.core.models import Conversation, OutboundMessage, StatusEvent, utcnow
 from api.sms.segments import segment_count
 from api.sms.twilio_rest import SendFailed, Sent
 
@@ -65,6 +65,7 @@ def send_rest(
             with sessions() as session:
                 session.add(OutboundMessage(contact_id=contact_id, kind=kind, via="rest", segments=segment_count(part),
                                             status="failed", error_code=str(error.code) if error.code else None))
+                count_delivery_failure(session, contact_id)
                 session.commit()
                 if error.code == UNSUBSCRIBED_RECIPIENT:  # opted out at Twilio's end (Advanced Opt-Out)
                     opt_out(session, contact_id, None)
@@ -102,11 +103,20 @@ def record_status(session: Session, message_sid: str, status: str, error_code: s
     except IntegrityError:
         session.rollback()
         return False
-    current = session.scalar(select(OutboundMessage.status).where(OutboundMessage.twilio_sid == message_sid))
-    if current is not None and moves_forward(current, status):
+    found = session.execute(select(OutboundMessage.status, OutboundMessage.contact_id)
+                            .where(OutboundMessage.twilio_sid == message_sid)).first()
+    if found is not None and moves_forward(found.status, status):
         session.execute(
             update(OutboundMessage).where(OutboundMessage.twilio_sid == message_sid)
             .values(status=status, error_code=error_code, updated_at=utcnow())
         )
+        if status in FAILURES and found.status not in FAILURES:
+            count_delivery_failure(session, found.contact_id)
     session.commit()
     return True
+
+
+def count_delivery_failure(session: Session, contact_id: str) -> None:
+    """One more message that never reached the parent, on the staff's summary."""
+    session.execute(update(Conversation).where(Conversation.contact_id == contact_id)
+                    .values(delivery_failures=Conversation.delivery_failures + 1))

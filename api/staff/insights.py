@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, case, cast, func, select
+from sqlalchemy import ColumnElement, Date, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from api.core.models import Contact, Conversation, Handoff
+from api.core.models import Conversation, Handoff
 from api.staff.accounts import StaffView
 from api.staff.queries import visible
 
@@ -56,13 +56,14 @@ class Insights:
     # (school, language, conversations, opted out, with delivery failures)
 
 
-def week_start(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The Monday of a timestamp's week, as a date, in either database."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc("week", column), Date)
-    # SQLite: back to Monday ('%w' is 0 on Sunday, 1 on Monday).
-    days_back = (cast(func.strftime("%w", column), Integer) + 6) % 7
-    return func.date(column, func.printf("-%d days", days_back))
+def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
+    """A timestamp's day (UTC), as the database writes a date."""
+    return cast(column, Date) if dialect == "postgresql" else func.substr(column, 1, 10)
+
+
+def monday_of(day: Any) -> date:
+    found = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+    return found - timedelta(days=found.weekday())
 
 
 def compute(session: Session, user: StaffView, period: Period, zone: tzinfo) -> Insights:
@@ -71,35 +72,50 @@ def compute(session: Session, user: StaffView, period: Period, zone: tzinfo) -> 
     scope = [visible(user), Conversation.started_at >= start, Conversation.started_at < end]
     out = Insights()
 
-    week = week_start(Conversation.started_at, dialect).label("week")
+    # Small queries, each read from the conversations' insights index alone. Grouping on
+    # coalesce(...) keeps the database from walking another index in its order.
+    def grouped(*columns: Any) -> list[Any]:
+        keys = [func.coalesce(column, "") for column in columns]
+        return list(session.execute(select(*keys, func.count()).where(*scope).group_by(*keys)))
+
+    day = day_of(Conversation.started_at, dialect)
     weekly: dict[date, dict[str, int]] = {}
-    for week_value, channel, count in session.execute(
-            select(week, Conversation.channel, func.count()).where(*scope).group_by(week, Conversation.channel)):
-        monday = week_value if isinstance(week_value, date) else date.fromisoformat(str(week_value)[:10])
-        weekly.setdefault(monday, {})[channel] = count
+    for when, channel, count in session.execute(
+            select(day, Conversation.channel, func.count()).where(*scope).group_by(day, Conversation.channel)):
+        counts = weekly.setdefault(monday_of(when), {})
+        counts[channel] = counts.get(channel, 0) + count
     out.weekly = sorted(weekly.items())
+    out.languages = _ranked({language or None: count for language, count in grouped(Conversation.language)})
+    pillars: dict[str, int] = {}
+    priorities: dict[str, int] = {}
+    for pillar, priority, count in grouped(Conversation.pillar, Conversation.priority):
+        if pillar:
+            pillars[pillar] = pillars.get(pillar, 0) + count
+        if priority:
+            priorities[priority] = priorities.get(priority, 0) + count
+    out.pillars, out.priorities = _ranked(pillars), _ranked(priorities)
 
-    def grouped(column: Any) -> list[tuple[Any, int]]:
-        rows = session.execute(select(column, func.count()).where(*scope).group_by(column)
-                               .order_by(func.count().desc(), column)).all()
-        return [(value, count) for value, count in rows]
+    def how_many(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    out.languages = grouped(Conversation.language)
-    out.pillars = [(p, c) for p, c in grouped(Conversation.pillar) if p]
-    out.priorities = [(p, c) for p, c in grouped(Conversation.priority) if p]
-
-    reached = [func.coalesce(func.sum(case((Conversation.steps_done.op("&")(1 << (step - 1)) != 0, 1), else_=0)), 0)
-               for step in range(1, 11)]
-    totals = session.execute(select(
-        func.count(), func.coalesce(func.sum(case((Conversation.plan_ready.is_(True), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Conversation.meeting_at.is_not(None), 1), else_=0)), 0), *reached)
-        .where(*scope)).one()
+    reached = [how_many(Conversation.steps_done.op("&")(1 << (step - 1)) != 0) for step in range(1, 11)]
+    totals = session.execute(select(func.count(), how_many(Conversation.plan_ready.is_(True)),
+                                    how_many(Conversation.meeting_at.is_not(None)), *reached).where(*scope)).one()
     out.totals = {"conversations": totals[0], "plans": totals[1], "meetings": totals[2]}
     out.funnel = [(step, totals[2 + step]) for step in range(1, 11)]
 
-    out.workshops = [(school, count) for school, count in session.execute(
-        select(Conversation.school_code, func.count()).where(*scope, Conversation.workshop_requested.is_(True))
-        .group_by(Conversation.school_code).order_by(func.count().desc(), Conversation.school_code))]
+    school, language = func.coalesce(Conversation.school_code, ""), func.coalesce(Conversation.language, "")
+    per_school = session.execute(
+        select(school, language, func.count(), how_many(Conversation.opted_out.is_(True)),
+               how_many(Conversation.delivery_failures > 0), how_many(Conversation.workshop_requested.is_(True)))
+        .where(*scope).group_by(school, language).order_by(school, language)).all()
+    out.reach = [(code or None, lang or None, count, opted, failed)
+                 for code, lang, count, opted, failed, _ in per_school]
+    workshops: dict[str | None, int] = {}
+    for code, _, _, _, _, requested in per_school:
+        if requested:
+            workshops[code or None] = workshops.get(code or None, 0) + requested
+    out.workshops = _ranked(workshops)
 
     handoff_rows = session.execute(
         select(Handoff.reason, Handoff.requested_at, Handoff.first_reply_at)
@@ -112,11 +128,9 @@ def compute(session: Session, user: StaffView, period: Period, zone: tzinfo) -> 
     out.handoffs = {"count": len(handoff_rows), "answered": len(waits),
                     "median_minutes": round(statistics.median(waits)) if waits else None, "by_reason": by_reason}
 
-    out.reach = [(school, language, count, opted, failed) for school, language, count, opted, failed in session.execute(
-        select(Conversation.school_code, Conversation.language, func.count(),
-               func.coalesce(func.sum(case((Contact.opted_out.is_(True), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((Conversation.delivery_failures > 0, 1), else_=0)), 0))
-        .join(Contact, Contact.id == Conversation.contact_id).where(*scope)
-        .group_by(Conversation.school_code, Conversation.language)
-        .order_by(Conversation.school_code, Conversation.language))]
     return out
+
+
+def _ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
+    """Most first, then by name."""
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import select
 
 from api.core.i18n import text
-from api.core.models import Contact, Conversation, utcnow
+from api.core.models import Conversation, utcnow
 from api.deps import ServicesDep
 from api.services import Services
 from api.staff import insights, queries, record
@@ -89,17 +89,16 @@ def csv_rows(services: Services, staff: Staff, filters: queries.Filters) -> Iter
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    query = (select(Conversation, Contact.opted_out).join(Contact, Contact.id == Conversation.contact_id)
-             .where(*queries.conditions(staff.user, filters, services.settings.zone))
+    query = (select(Conversation).where(*queries.conditions(staff.user, filters, services.settings.zone))
              .order_by(*queries.SORTS[filters.sort], Conversation.contact_id))
     with services.sessions() as db:
-        for row, opted_out in db.execute(query.execution_options(yield_per=EXPORT_BATCH)):
+        for row in db.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
             writer.writerow([spreadsheet_safe(value) for value in (
                 row.contact_id, row.channel, row.language, row.school_code, school_name(row.school_code),
                 row.grade_band, " ".join(row.needs or []), row.pillar, row.priority, row.plan_ready,
                 row.meeting_at.isoformat() if row.meeting_at else None,
                 " ".join(map(str, record.steps_of(row.steps_done))), row.invitation_sent, row.guide_shared,
-                row.workshop_requested, row.handoff_requested, row.safety_flag, row.misunderstood, bool(opted_out),
+                row.workshop_requested, row.handoff_requested, row.safety_flag, row.misunderstood, row.opted_out,
                 row.delivery_failures, row.status, row.started_at.isoformat(), row.last_activity_at.isoformat())])
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from api.core.models import (
     CHANNELS,
     CONVERSATION_STATUSES,
-    Contact,
     Conversation,
     StaffSchool,
     StaffUser,
@@ -102,7 +101,7 @@ def _flag_condition(flag: str) -> ColumnElement[bool]:
         "crisis": Conversation.safety_flag.is_(True),
         "person": Conversation.handoff_requested.is_(True),
         "misunderstood": Conversation.misunderstood.is_(True),
-        "opted_out": Contact.opted_out.is_(True),
+        "opted_out": Conversation.opted_out.is_(True),
         "delivery_failures": Conversation.delivery_failures > 0,
         "workshop": Conversation.workshop_requested.is_(True),
         "meeting": Conversation.meeting_at.is_not(None),
@@ -140,14 +139,9 @@ def conditions(user: StaffView, filters: Filters, zone: Any) -> list[ColumnEleme
     return found
 
 
-def _base(user: StaffView, filters: Filters, zone: Any) -> Select[Conversation, bool]:
-    return (select(Conversation, Contact.opted_out).join(Contact, Contact.id == Conversation.contact_id)
-            .where(*conditions(user, filters, zone)))
-
-
 @dataclass
 class Page:
-    rows: list[tuple[Conversation, bool]]
+    rows: list[Conversation]
     total: int
     page: int
     pages: int
@@ -156,15 +150,13 @@ class Page:
 
 
 def conversation_page(session: Session, user: StaffView, filters: Filters, zone: Any) -> Page:
-    query = _base(user, filters, zone)
-    total = session.scalar(select(func.count()).select_from(
-        select(Conversation.contact_id).join(Contact, Contact.id == Conversation.contact_id)
-        .where(*conditions(user, filters, zone)).subquery())) or 0
+    where = conditions(user, filters, zone)
+    total = session.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filters.page, pages)
-    rows = session.execute(query.order_by(*SORTS[filters.sort], Conversation.contact_id)
+    rows = session.scalars(select(Conversation).where(*where).order_by(*SORTS[filters.sort], Conversation.contact_id)
                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Page([(row[0], bool(row[1])) for row in rows], total, page, pages, filters)
+    return Page(list(rows), total, page, pages, filters)
 
 
 def find_visible(session: Session, user: StaffView, contact_id: str) -> Conversation | None:

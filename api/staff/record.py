@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.core.models import Conversation, Handoff, StaffEvent
+from api.core.models import Contact, Conversation, Handoff, StaffEvent
 from bot.events import read_staff_event
 from bot.i18n import supported_language
 
@@ -39,7 +39,8 @@ def conversation(session: Session, contact_id: str, channel: str, now: datetime)
     row = session.get(Conversation, contact_id)
     if row is None:
         row = Conversation(contact_id=contact_id, channel=channel, started_at=now, last_activity_at=now,
-                           needs=[], steps_done=0, status="new", handoff_state="none")
+                           needs=[], steps_done=0, status="new", handoff_state="none",
+                           opted_out=bool(session.scalar(select(Contact.opted_out).where(Contact.id == contact_id))))
         session.add(row)
     row.last_activity_at = now
     return row

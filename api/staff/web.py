@@ -34,7 +34,9 @@ STAFF_HEADERS = {
                                 "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    # same-origin: the dashboard's own form posts carry their Origin (no-referrer makes it "null"),
+    # and no address leaves for another site.
+    "referrer-policy": "same-origin",
     "cache-control": "no-store",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "cross-origin-opener-policy": "same-origin",
@@ -126,6 +128,8 @@ def same_origin(request: Request, settings: Settings) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source:
         return True  # no browser leaves both out of a form post; CSRF tokens still apply
+    if source == "null":
+        return False  # an opaque origin: a sandboxed frame, a data: URL, a privacy redirect
     parts = urlsplit(source)
     own = urlsplit(settings.PUBLIC_BASE_URL)
     request_origin = (request.url.scheme, request.url.netloc)

@@ -7,12 +7,8 @@ gone). The whole journey with the real Rasa is in tests/integration/test_sms_jou
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from api.core.settings import Settings
 from api.prestart import upgrade
+from devtools.postgres import fresh_database, server_binary, throwaway_cluster
 from devtools.sms_console import inbound_form, parse_twiml
 from devtools.twilio_standin import serve_in_thread
 
@@ -52,50 +49,16 @@ def serve(app: FastAPI):
 # --- PostgreSQL ------------------------------------------------------------------------
 
 
-def _pg_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A private PostgreSQL cluster for this test run (TEST_POSTGRES_URL overrides)."""
     if os.environ.get("TEST_POSTGRES_URL"):
         yield os.environ["TEST_POSTGRES_URL"]
         return
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.fail("PostgreSQL server binaries not found: run `make setup-api` (it installs postgresql)")
-    base = Path(tempfile.mkdtemp(prefix="fga-pg-"))
-    data, sockets = base / "data", base / "sock"
-    sockets.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(as_user + [initdb, "-D", str(data), "-U", "fga", "--auth=trust", "-E", "UTF8", "--no-sync"],
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(as_user + [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://fga@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(as_user + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _fresh_postgres_database(server_url: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    name = "t_" + os.urandom(6).hex()
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
+    if not server_binary("initdb") or not server_binary("pg_ctl"):
+        pytest.fail("PostgreSQL server binaries not found: run `make setup-test-system` (it installs postgresql)")
+    with throwaway_cluster() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -105,7 +68,7 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'api.db'}"
     else:
-        url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
+        url = fresh_database(request.getfixturevalue("postgres_url"))
     upgrade(url)
     return url
 

@@ -55,7 +55,8 @@ def test_a_malformed_field_from_the_bot_is_left_out(client, rasa_peer, settings,
 
 
 def test_the_school_in_the_parents_own_words_is_cut_to_size(client, rasa_peer, settings):
-    cid = sms_conversation(client, rasa_peer, school_text="  the school on " + "x" * 400, needs=["bogus need!", "gifted"])
+    cid = sms_conversation(client, rasa_peer, school_text="  the school on " + "x" * 400,
+                           needs=["bogus need!", "gifted"])
     row = conversation(settings, cid)
     assert row["school_text"].startswith("the school on ") and len(row["school_text"]) == record.MAX_SCHOOL_TEXT
     assert row["needs"] == ["gifted"]
@@ -218,3 +219,29 @@ def test_the_inbox_puts_crisis_first_then_the_longest_waiting(client, rasa_peer,
     order = sorted((rows.index(cid[:10]), cid) for cid in (first, second, crisis))
     assert [cid for _, cid in order] == [crisis, first, second]
     assert "42 min" in rows
+
+
+# --- reach: opt-outs and failed deliveries on the summary -----------------------------------
+
+def test_opting_out_and_back_in_shows_on_the_summary(client, rasa_peer, settings):
+    cid = sms_conversation(client, rasa_peer, school_code=SCHOOL_A)
+    text_the_bot(client, "STOP")
+    assert conversation(settings, cid)["opted_out"] is True
+    text_the_bot(client, "START")
+    assert conversation(settings, cid)["opted_out"] is False
+
+
+def test_a_message_that_never_arrived_is_counted_once(client, rasa_peer, twilio_standin, settings, staff_a):
+    from api.core.models import OutboundMessage
+    from tests.api.conftest import post_signed
+    from tests.api.test_status_plan_health import STATUS, status_params
+
+    cid = sms_conversation(client, rasa_peer, school_code=SCHOOL_A, staff_event={"type": "handoff_requested"})
+    sign_in(client, staff_a)
+    client.post(f"/staff/conversations/{cid}/take", data={"csrf_token": csrf_of(client, f"/staff/conversations/{cid}")})
+    [sent] = [m for m in table_rows(settings.DATABASE_URL, OutboundMessage) if m["via"] == "rest"]
+    for _ in range(2):  # Twilio retries its callbacks
+        assert post_signed(client, STATUS, status_params(sent["twilio_sid"], "undelivered", "30003")).status_code < 300
+    assert conversation(settings, cid)["delivery_failures"] == 1
+    assert f"/staff/conversations/{cid}" in client.get("/staff/conversations?flag=delivery_failures").text
+    assert f"/staff/conversations/{cid}" not in client.get("/staff/conversations?flag=opted_out").text

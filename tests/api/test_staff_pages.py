@@ -16,14 +16,13 @@ import sqlalchemy as sa
 
 from api.core.models import AuditEntry, Conversation, StaffSession, StaffUser, utcnow
 from api.staff import cli, passwords
-from tests.api.conftest import PARENT, table_rows, text_the_bot
+from tests.api.conftest import PARENT, table_rows
 from tests.api.staff_helpers import (
     PARENT_B,
     PASSWORD,
     SCHOOL_A,
     SCHOOL_B,
     Account,
-    bot_says,
     create,
     csrf_of,
     sign_in,
@@ -96,7 +95,8 @@ def test_a_conversation_shows_its_summary_with_the_number_masked(client, rasa_pe
     assert "Breed Street Elementary" in page and "Middle (6-8)" in page and "English learner" in page
     assert "0123" in page and PARENT not in page and "323" not in page.split("0123")[0][-20:]
     token = csrf_of(client, f"/staff/conversations/{cid}")
-    client.post(f"/staff/conversations/{cid}/notes", data={"note": "Called back, meeting on Friday", "csrf_token": token})
+    client.post(f"/staff/conversations/{cid}/notes",
+                data={"note": "Called back, meeting on Friday", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/status", data={"status": "follow_up", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/assign", data={"assignee": str(staff_a.id), "csrf_token": token})
     page = client.get(f"/staff/conversations/{cid}").text

@@ -90,20 +90,32 @@ def site_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def api_url(tmp_path_factory, api_settings_on_stack, site_port) -> Iterator[str]:
-    """The real api on http://127.0.0.1:<port> (tests/conftest.py: in front of the real stack);
-    the school site's 127.0.0.1 origin is on the allowlist, its localhost origin is not."""
-    from api.main import create_app
+def api_port() -> int:
+    return free_port()
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = api_settings_on_stack(
+
+@pytest.fixture(scope="session")
+def browser_api_settings(tmp_path_factory, api_settings_on_stack, site_port, api_port) -> Any:
+    """The settings of the suite's api on http://127.0.0.1:<port> (tests/conftest.py: in front
+    of the real stack); the school site's 127.0.0.1 origin is on the allowlist, its
+    localhost origin is not. Plain http: the staff cookie is not Secure (local mode)."""
+    url = f"http://127.0.0.1:{api_port}"
+    return api_settings_on_stack(
         tmp_path_factory.mktemp("api"), PUBLIC_BASE_URL=url, CHAT_ALLOWED_ORIGINS=f"{url},http://127.0.0.1:{site_port}",
         # Every browser of the suite is one address (127.0.0.1): the per-IP limit would count
         # all the parents of all the tests together. The per-session limit stays as shipped.
         CHAT_RATE_PER_IP="2000/minute",
+        # ... and so is every staff member: sign-in throttling per address would add them up.
+        LOGIN_MAX_FAILURES_PER_IP=1000,
     )
-    with serve_in_thread(create_app(settings), port=port) as served:
+
+
+@pytest.fixture(scope="session")
+def api_url(browser_api_settings, api_port) -> Iterator[str]:
+    """The real api, served by uvicorn in a thread."""
+    from api.main import create_app
+
+    with serve_in_thread(create_app(browser_api_settings), port=api_port) as served:
         yield served
 
 

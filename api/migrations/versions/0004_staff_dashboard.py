@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('safety_flag', sa.Boolean(), nullable=False),
     sa.Column('misunderstood', sa.Boolean(), nullable=False),
     sa.Column('delivery_failures', sa.Integer(), nullable=False),
+    sa.Column('opted_out', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=9), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('handoff_state', sa.String(length=7), nullable=False),
@@ -123,6 +124,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_priority'), ['priority'], unique=False)
         batch_op.create_index('ix_conversations_school_activity', ['school_code', 'last_activity_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_status'), ['status'], unique=False)
+        batch_op.create_index('ix_conversations_insights', [
+            'started_at', 'school_code', 'channel', 'language', 'pillar', 'priority', 'plan_ready', 'meeting_at',
+            'steps_done', 'delivery_failures', 'workshop_requested', 'opted_out'], unique=False)
 
     op.create_table('handoffs',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -210,9 +214,9 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO conversations (contact_id, channel, language, needs, plan_ready, steps_done, invitation_sent, "
         "guide_shared, workshop_requested, handoff_requested, safety_flag, misunderstood, delivery_failures, "
-        "status, handoff_state, started_at, last_activity_at) "
-        "SELECT id, channel, language, '[]', false, 0, false, false, false, false, false, false, 0, 'new', 'none', "
-        "created_at, last_seen_at FROM contacts")
+        "opted_out, status, handoff_state, started_at, last_activity_at) "
+        "SELECT id, channel, language, '[]', false, 0, false, false, false, false, false, false, 0, opted_out, "
+        "'new', 'none', created_at, last_seen_at FROM contacts")
 
 
 def downgrade() -> None:
@@ -240,6 +244,7 @@ def downgrade() -> None:
 
     op.drop_table('handoffs')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_index('ix_conversations_insights')
         batch_op.drop_index(batch_op.f('ix_conversations_status'))
         batch_op.drop_index('ix_conversations_school_activity')
         batch_op.drop_index(batch_op.f('ix_conversations_priority'))
