@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.core.models import AUDIT_ACTIONS, STAFF_ROLES, AuditEntry, StaffUser, utcnow
 from api.deps import ServicesDep
@@ -75,7 +76,7 @@ def create_account(request: Request, services: ServicesDep, staff: AdminDep,
     return redirect(f"{PREFIX}/accounts")
 
 
-def account_or_404(db, user_id: int) -> StaffUser:  # noqa: ANN001 - a Session
+def account_or_404(db: Session, user_id: int) -> StaffUser:
     found = db.get(StaffUser, user_id)
     if found is None:
         raise NotFound()

@@ -14,33 +14,36 @@ import os
 import sys
 
 from api.core.db import make_engine, make_session_factory
+from api.core.i18n import text
 from api.core.settings import get_settings
 from api.staff import accounts
 from api.staff.audit import record_audit
 from api.staff.passwords import MIN_LENGTH
+from bot.i18n import supported_language
 
-PROBLEMS = {
-    "bad_email": "That is not an e-mail address.",
-    "bad_name": "Give a name of 1 to 100 characters.",
-    "email_taken": "An account with that e-mail exists already.",
-    "no_school": "School staff need at least one school (--school CODE).",
-    "too_short": f"The password needs at least {MIN_LENGTH} characters.",
-    "too_long": "The password may have at most 128 characters.",
-    "common": "That password is too common; choose a longer, unusual one (a few random words work well).",
-    "personal": "The password may not contain your name or e-mail.",
-    "repetitive": "The password repeats too few characters; choose another.",
-}
+
+def say(key: str, **values: object) -> str:
+    """A text of api/texts.yml group `admin_cli`, in the language of the operator's locale."""
+    return text(f"admin_cli.{key}", operator_language(), **values)
+
+
+def operator_language() -> str:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        found = supported_language(os.environ.get(name, "").split(".")[0].replace("_", "-"))
+        if found:
+            return found
+    return "en"
 
 
 def read_password() -> str:
     if not sys.stdin.isatty():
         password = os.environ.get("STAFF_PASSWORD", "")
         if not password:
-            raise SystemExit("No terminal: set STAFF_PASSWORD to the new account's password.")
+            raise SystemExit(say("no_terminal"))
         return password
-    first = getpass.getpass(f"Password (at least {MIN_LENGTH} characters): ")
-    if first != getpass.getpass("The same password again: "):
-        raise SystemExit("The two passwords differ; nothing was created.")
+    first = getpass.getpass(say("password_prompt", min_length=MIN_LENGTH) + " ")
+    if first != getpass.getpass(say("password_again") + " "):
+        raise SystemExit(say("passwords_differ"))
     return first
 
 
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--name", required=True)
         command.add_argument("--language", default="en", choices=("en", "es"))
         if name == "create-staff":
-            command.add_argument("--school", action="append", required=True, help="a school code; repeat for more")
+            command.add_argument("--school", action="append", required=True, help=say("school_help"))
     args = parser.parse_args(argv)
     role = "district_admin" if args.command == "create-admin" else "school_staff"
     password = read_password()
@@ -65,12 +68,12 @@ def main(argv: list[str] | None = None) -> int:
                 user = accounts.create_account(session, args.email, args.name, password, role,
                                                getattr(args, "school", None), args.language)
             except accounts.AccountError as error:
-                print(PROBLEMS.get(error.key, error.key), file=sys.stderr)
+                print(text(f"staff.problem_{error.key}", operator_language()), file=sys.stderr)
                 return 1
             record_audit(session, None, "account_created", detail={"account": user.id, "role": role, "via": "cli"})
             session.commit()
-            print(f"Created {role.replace('_', ' ')} account {user.id} for {user.email}."
-                  + (" A second factor is set up at the first sign-in." if role == "district_admin" else ""))
+            print(say("created_admin" if role == "district_admin" else "created_staff", account=user.id,
+                      email=user.email))
     finally:
         engine.dispose()
     return 0

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.core.i18n import text
 from api.core.identity import mask
@@ -48,7 +49,7 @@ def masked_address(services: Services, contact: Contact) -> str | None:
         return None
 
 
-def visible_or_404(db, staff: Staff, contact_id: str) -> Conversation:  # noqa: ANN001 - a Session
+def visible_or_404(db: Session, staff: Staff, contact_id: str) -> Conversation:
     found = queries.find_visible(db, staff.user, contact_id)
     if found is None:
         raise NotFound()
