@@ -64,10 +64,18 @@ def keep_parent_message(session: Session, contact_id: str, text: str, now: datet
         row.last_activity_at = now
 
 
-def add_reply(session: Session, contact_id: str, user_id: int, text: str, status: str, now: datetime) -> StaffMessage:
+def add_notice(session: Session, contact_id: str, user_id: int, text: str, status: str,
+               now: datetime) -> StaffMessage:
+    """A notice sent on a staff member's behalf (a person joined, the assistant is back)."""
     message = StaffMessage(contact_id=contact_id, sender="staff", staff_user_id=user_id, text=text, status=status,
                            at=now)
     session.add(message)
+    return message
+
+
+def add_reply(session: Session, contact_id: str, user_id: int, text: str, status: str, now: datetime) -> StaffMessage:
+    """A staff member's own reply: the first one answers the handoff (the insights' wait)."""
+    message = add_notice(session, contact_id, user_id, text, status, now)
     handoff = current_handoff(session, contact_id)
     if handoff is not None and handoff.first_reply_at is None:
         handoff.first_reply_at = now

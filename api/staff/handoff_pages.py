@@ -55,12 +55,18 @@ def inbox_fragment(request: Request, services: ServicesDep, staff: StaffDep) -> 
                   now=utcnow(), waited=waited, school_name=school_name)
 
 
-def tell_parent(services: Services, contact_id: str, key: str) -> bool:
-    """One of the handoff notices (api/texts.yml group `handoff`), in the parent's language."""
+def tell_parent(services: Services, contact_id: str, key: str, staff: Staff) -> bool:
+    """One of the handoff notices (api/texts.yml group `handoff`), in the parent's language;
+    kept in the transcript as sent on the staff member's behalf (not a reply of theirs)."""
     with services.sessions() as db:
         contact = db.get(Contact, contact_id)
         language = contact.language if contact else None
-    return deliver(services, contact_id, text(f"handoff.{key}", language), urgent=True)
+    words = text(f"handoff.{key}", language)
+    sent = deliver(services, contact_id, words, urgent=True)
+    with services.sessions() as db:
+        handoff.add_notice(db, contact_id, staff.user.id, words, "sent" if sent else "failed", utcnow())
+        db.commit()
+    return sent
 
 
 def deliver(services: Services, contact_id: str, words: str, urgent: bool) -> bool:
@@ -94,7 +100,7 @@ def take(request: Request, services: ServicesDep, staff: StaffDep, contact_id: s
             return redirect(f"{PREFIX}/conversations/{contact_id}?taken=elsewhere#handoff")
         record_audit(db, staff.user.id, "take_over", contact_id=row.contact_id)
         db.commit()
-    tell_parent(services, contact_id, "person_joined")
+    tell_parent(services, contact_id, "person_joined", staff)
     return redirect(f"{PREFIX}/conversations/{contact_id}#handoff")
 
 
@@ -136,5 +142,5 @@ def hand_back(request: Request, services: ServicesDep, staff: StaffDep, contact_
         record_audit(db, staff.user.id, "hand_back", contact_id=row.contact_id)
         db.commit()
     if was_held:
-        tell_parent(services, contact_id, "assistant_back")
+        tell_parent(services, contact_id, "assistant_back", staff)
     return redirect(f"{PREFIX}/conversations/{contact_id}#handoff")

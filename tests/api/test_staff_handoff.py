@@ -105,6 +105,7 @@ def test_an_sms_parent_gets_a_person_and_then_the_assistant_back(client, rasa_pe
     assert len(rasa_peer.received) == turns_seen
     page = client.get(f"/staff/conversations/{cid}/transcript").text
     assert "my son is being bullied, can someone call me?" in page
+    assert "Ana Staff (staff)" in page and "centro de padres" in page  # the notice, on the staff's side
 
     sent = client.post(f"/staff/conversations/{cid}/reply",
                        data={"message": "Hola, le llamo en 10 minutos.", "csrf_token": token})
@@ -140,7 +141,7 @@ def test_a_reply_in_quiet_hours_waits_unless_the_parent_is_writing(client, rasa_
     waiting = client.post(f"/staff/conversations/{cid}/reply", data={"message": "Good morning!", "csrf_token": token})
     assert "quiet hours" in waiting.text
     assert [m["status"] for m in table_rows(settings.DATABASE_URL, StaffMessage) if m["sender"] == "staff"] == [
-        "deferred"]
+        "sent", "deferred"]  # the notice that a person joined went at once; the reply waits
     before = len(standin_messages(twilio_standin, PARENT))
     # The scheduler sends it once quiet hours are over.
     services = client.app.state.services
@@ -169,7 +170,7 @@ def test_only_the_holder_replies(client, rasa_peer, settings, staff_a):
     client.post(f"/staff/conversations/{cid}/take", data={"csrf_token": token})
     client.post(f"/staff/conversations/{cid}/reply", data={"message": "me too", "csrf_token": token})
     assert conversation(settings, cid)["held_by"] == staff_a.id
-    assert table_rows(settings.DATABASE_URL, StaffMessage) == []
+    assert {m["staff_user_id"] for m in table_rows(settings.DATABASE_URL, StaffMessage)} == {staff_a.id}
 
 
 # --- a web-chat parent ------------------------------------------------------------------------
