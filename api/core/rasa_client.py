@@ -1,8 +1,16 @@
 """Turns forwarded to Rasa's REST channels: the bot's "sms" channel (same JSON as Rasa's
 REST channel, with shorter SMS response variations and message metadata) and the web
-chat's "rest" channel."""
+chat's "rest" channel.
+
+Several Rasa replicas (RASA_URL, comma-separated) share one tracker store and the Redis
+lock store: any of them can answer any conversation. Each conversation goes to one replica
+(chosen from its id, so its turns usually meet a warm cache), and to the next one when that
+replica cannot be reached: only a refused or failed connection moves a turn on (the turn
+never reached Rasa), never a timeout (Rasa may have handled it; the turn is kept for a
+retry instead, and Rasa's own lock keeps the order)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,18 +37,31 @@ class BotMessage:
         return self.metadata.get("language")
 
 
+# Connecting to a replica that is gone fails fast; a replica that hangs is a timeout.
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+def replica_order(sender_id: str, count: int) -> list[int]:
+    """The replicas to try for a conversation, in order: its own first, then the others."""
+    first = int.from_bytes(hashlib.sha256(sender_id.encode("utf-8")).digest()[:4], "big") % count
+    return [(first + step) % count for step in range(count)]
+
+
 class RasaClient:
     """One connection pool per api process (opened on first use, closed by aclose())."""
 
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self._base_url = base_url.rstrip("/")
+    def __init__(self, base_urls: str | list[str], timeout_seconds: float) -> None:
+        urls = base_urls.split(",") if isinstance(base_urls, str) else base_urls
+        self._base_urls = [url.strip().rstrip("/") for url in urls if url.strip()]
+        if not self._base_urls:
+            raise ValueError("at least one Rasa URL is needed")
         self._timeout = timeout_seconds
         self._client: httpx.AsyncClient | None = None
 
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout, connect=CONNECT_TIMEOUT_SECONDS))
         return self._client
 
     async def aclose(self) -> None:
@@ -55,10 +76,7 @@ class RasaClient:
         body: dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             body["metadata"] = metadata
-        try:
-            response = await self.client.post(self._base_url + path, json=body)
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(type(error).__name__) from None
+        response = await self._post_to_a_replica(sender_id, path, body)
         if response.status_code != 200:
             raise RasaUnavailable(f"HTTP {response.status_code}")
         try:
@@ -74,12 +92,28 @@ class RasaClient:
             raise RasaUnavailable("no reply (is the action server down?)")
         return messages
 
+    async def _post_to_a_replica(self, sender_id: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        """The conversation's replica's answer, or the next reachable one's."""
+        error_name = "no replica"
+        for index in replica_order(sender_id, len(self._base_urls)):
+            try:
+                return await self.client.post(self._base_urls[index] + path, json=body)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                error_name = type(error).__name__  # never reached this replica: the next one may take it
+            except httpx.HTTPError as error:
+                raise RasaUnavailable(type(error).__name__) from None
+        raise RasaUnavailable(error_name)
+
     async def reachable(self) -> bool:
-        try:
-            response = await self.client.get(self._base_url + "/", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        """At least one replica answers (the api can serve turns)."""
+        for url in self._base_urls:
+            try:
+                response = await self.client.get(url + "/", timeout=2.0)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return True
+        return False
 
 
 def parse_message(item: dict[str, Any]) -> BotMessage:

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Literal["local", "production"] = "local"
     DATABASE_URL: str = "sqlite:///var/api.db"
+    # One Rasa, or several replicas sharing the tracker and lock stores, comma-separated.
     RASA_URL: str = "http://127.0.0.1:5005"
     PUBLIC_BASE_URL: str = "http://localhost:8000"
     # The Host names the api answers to, comma-separated ("*.example.org" for subdomains);
@@ -124,7 +125,16 @@ class Settings(BaseSettings):
     CHAT_RATE_PER_SESSION: str = "20/minute"
     CHAT_RATE_PER_IP: str = "120/minute"
 
-    @field_validator("RASA_URL", "PUBLIC_BASE_URL", "TWILIO_API_BASE_URL")
+    @field_validator("RASA_URL")
+    @classmethod
+    def _http_urls(cls, value: str) -> str:
+        urls = _listed(value, "Rasa URL")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} must be an http:// or https:// URL")
+        return ",".join(url.rstrip("/") for url in urls)  # joined with paths later
+
+    @field_validator("PUBLIC_BASE_URL", "TWILIO_API_BASE_URL")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
