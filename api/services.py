@@ -11,6 +11,7 @@ from api.chat.door import ChatDoor
 from api.chat.guard import RateLimits
 from api.core.db import make_engine, make_session_factory
 from api.core.identity import PhoneCipher
+from api.core.metrics import Metrics
 from api.core.rasa_client import RasaClient
 from api.core.settings import Settings
 from api.core.turns import TurnRunner
@@ -32,6 +33,7 @@ class Services:
     chat_limits: RateLimits
     scheduler: Scheduler
     cipher: PhoneCipher  # phone numbers at rest (the dashboard shows them masked)
+    metrics: Metrics  # GET /metrics
 
     def close(self) -> None:
         self.engine.dispose()
@@ -45,8 +47,10 @@ def build_services(settings: Settings, messenger: Messenger | None = None) -> Se
     cipher = PhoneCipher(settings.PHONE_ENCRYPTION_KEY)
     rasa = RasaClient(settings.RASA_URL, settings.RASA_TURN_TIMEOUT_SECONDS)
     messenger = messenger or TwilioMessenger(settings)
-    turns = TurnRunner(settings, sessions, rasa)
+    metrics = Metrics(sessions)
+    turns = TurnRunner(settings, sessions, rasa, metrics)
     gateway = SmsGateway(settings, sessions, turns, messenger, cipher)
     chat = ChatDoor(settings, sessions, turns)
     scheduler = Scheduler(settings, sessions, messenger, cipher, turns.retry_due)
-    return Services(settings, engine, sessions, rasa, turns, gateway, chat, RateLimits(settings), scheduler, cipher)
+    return Services(settings, engine, sessions, rasa, turns, gateway, chat, RateLimits(settings), scheduler, cipher,
+                    metrics)

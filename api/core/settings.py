@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     LOGIN_THROTTLE_WINDOW_MINUTES: int = Field(default=15, ge=1)
     LOGIN_MAX_FAILURES_PER_ACCOUNT: int = Field(default=5, ge=1)
     LOGIN_MAX_FAILURES_PER_IP: int = Field(default=20, ge=1)
+    # GET /metrics (Prometheus) asks for this bearer token; unset, it is served only
+    # outside production.
+    METRICS_TOKEN: str | None = Field(default=None, repr=False)
     # The audit log holds no message text; it is kept longer than the conversations.
     AUDIT_RETENTION_DAYS: int = Field(default=400, ge=1)
     QUIET_HOURS_START: int = Field(default=20, ge=0, le=23)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from api.core import contacts, inbox
 from api.core.contacts import ContactView
 from api.core.db import in_session, in_thread
 from api.core.identity import log_id
+from api.core.metrics import Metrics
 from api.core.models import utcnow
 from api.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from api.core.settings import Settings
@@ -81,8 +83,10 @@ class Door(Protocol):
 
 
 class TurnRunner:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], rasa: RasaClient,
+                 metrics: Metrics | None = None) -> None:
         self.settings, self.sessions, self.rasa = settings, sessions, rasa
+        self.metrics = metrics or Metrics(sessions)
         self.doors: dict[str, Door] = {}
         self._background: set[asyncio.Task] = set()
 
@@ -97,16 +101,25 @@ class TurnRunner:
         """The reply to the stored `turns` (after any kept earlier ones) when it comes
         within the budget; None when it is slower: the door then delivers it when it comes."""
         door = self.doors[contact.channel]
+        started = time.perf_counter()
         task = asyncio.create_task(self._safe_turn(door, contact, turns))
         try:
-            return await asyncio.wait_for(asyncio.shield(task), budget_seconds)
+            reply = await asyncio.wait_for(asyncio.shield(task), budget_seconds)
         except TimeoutError:
             logger.info("Rasa is slower than %.1f s; the reply will be delivered when it comes.", budget_seconds)
+            self._count(contact.channel, "late", started)
             self._keep(asyncio.create_task(self._deliver_when_done(door, task, contact)))
             return None
+        self._count(contact.channel, reply.kind, started)
+        return reply
+
+    def _count(self, channel: str, outcome: str, started: float) -> None:
+        self.metrics.turns.labels(channel, outcome).inc()
+        self.metrics.turn_seconds.labels(channel).observe(time.perf_counter() - started)
 
     async def _deliver_when_done(self, door: Door, task: asyncio.Task[Reply], contact: ContactView) -> None:
         await door.deliver_late(contact, await task)
+        self.metrics.late_replies.labels(contact.channel).inc()
 
     async def _safe_turn(self, door: Door, contact: ContactView, turns: list[Turn]) -> Reply:
         """A turn that fails in an unexpected way is kept for a retry, like a dead Rasa."""
@@ -129,6 +142,7 @@ class TurnRunner:
             try:
                 messages = await self.rasa.send(contact.id, rasa_text, metadata, door.rasa_path)
             except RasaUnavailable as error:
+                self.metrics.rasa_failures.inc()
                 logger.warning("Rasa unavailable (%s); a message from %s is kept for a retry.", error,
                                log_id(contact.id))
                 kept = [kept_id for kept_id, _ in queue[position:]]

@@ -6,31 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.core.settings import Settings
-from tests.api.conftest import PUBLIC_BASE_URL, make_settings
 
 FOREIGN = "evil.example.com"
-
-
-@pytest.fixture
-def app_for(tmp_path, database_url, rasa_peer, twilio_standin):
-    """A running app (lifespan and all) for settings overridden as a test needs."""
-    from api.main import create_app
-
-    clients = []
-
-    def start(base_url: str = PUBLIC_BASE_URL, **overrides) -> TestClient:
-        settings = make_settings(tmp_path, database_url, rasa_peer.url, twilio_standin.state.url, **overrides)
-        client = TestClient(create_app(settings, run_scheduler=False), base_url=base_url)
-        clients.append(client.__enter__())
-        return client
-
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 # --- Host header ---------------------------------------------------------------------------
