@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup setup-api setup-test-system train run shell sms admin lint test test-unit test-api test-dialogue \
-        test-integration test-sms test-chat test-free-text test-browser validate benchmarks translations lock-bot lock-api clean
+        test-integration test-sms test-chat test-free-text test-browser test-deploy validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
@@ -80,6 +80,10 @@ test-api: setup-api setup-test-system
 	@echo "==> pytest: api/ (webhooks, consent, SMS shaping, scheduler, staff dashboard on SQLite and PostgreSQL, plan page in Chromium)"
 	@$(API_VENV)/bin/python -m pytest tests/api -q -p no:cacheprovider
 
+test-deploy: setup-api setup-test-system
+	@echo "==> deployment files: docker-compose config (Debian's docker-compose), deploy/kubernetes/ (kubernetes-validate, strict)"
+	@$(API_VENV)/bin/python -m pytest tests/deploy -q -p no:cacheprovider
+
 test-dialogue: train
 	@scripts/test_dialogue.sh
 
@@ -103,7 +107,7 @@ test-browser: train setup-api setup-test-system
 	@echo "==> browser: the chat widget and demo pages in Debian's Chromium (Playwright, axe-core), real Rasa behind"
 	@$(API_VENV)/bin/python -m pytest tests/browser -q -p no:cacheprovider
 
-test: lint test-unit test-api validate test-dialogue test-integration test-sms test-chat test-free-text test-browser
+test: lint test-unit test-api test-deploy validate test-dialogue test-integration test-sms test-chat test-free-text test-browser
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api

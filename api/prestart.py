@@ -35,11 +35,18 @@ def wait_for_database(url: str, attempts: int = 30, delay: float = 1.0) -> None:
         engine.dispose()
 
 
+# Any number: several api processes starting together on one PostgreSQL wait for each
+# other here, so the first applies the migrations and the others find them done.
+MIGRATION_LOCK_KEY = 71_605_511
+
+
 def upgrade(url: str) -> None:
     config = Config(str(ALEMBIC_INI))
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     finally:

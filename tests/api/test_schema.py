@@ -239,3 +239,20 @@ def test_the_migrations_go_down_and_up_again(database_url):
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
     assert version == "0004"
+
+
+def test_api_processes_starting_together_migrate_once(postgres_url):
+    """Several replicas run the migrations at the same start: one applies them, the others
+    wait for it (an advisory lock) and find the schema done; none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.prestart import upgrade
+    from devtools.postgres import fresh_database
+
+    url = fresh_database(postgres_url)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(upgrade, [url] * 4))  # an exception in any would be raised here
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+    engine.dispose()

@@ -1,5 +1,5 @@
 """Nothing internal listens on every interface: the action server (no authentication)
-binds 127.0.0.1 unless told otherwise, and in docker-compose only the api is published
+binds 127.0.0.1 unless told otherwise, and in docker-compose only the entry in front of the api is published
 while Rasa, the action server and the database sit on an internal network."""
 from __future__ import annotations
 
@@ -69,24 +69,38 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
-def test_compose_publishes_only_the_api(compose):
+def test_compose_publishes_only_the_entry(compose):
     published = {name for name, service in compose["services"].items() if service.get("ports")}
-    assert published == {"api"}
+    assert published == {"entry"}
     assert not any(service.get("network_mode") == "host" for service in compose["services"].values())
 
 
-def test_compose_keeps_rasa_actions_and_db_on_an_internal_network(compose):
+def test_compose_keeps_everything_but_the_entry_off_the_public_network(compose):
     internal = {name for name, network in compose["networks"].items() if (network or {}).get("internal")}
     assert internal
-    for name in ("rasa", "actions", "db"):
+    for name in ("rasa-1", "rasa-2", "actions", "db", "redis"):
         networks = set(compose["services"][name].get("networks") or ())
         assert networks and networks <= internal, (name, networks)
-    assert set(compose["services"]["api"]["networks"]) - internal, "the api also needs a public network"
-    assert set(compose["services"]["api"]["networks"]) & internal, "the api must reach Rasa"
+    for name in ("api-1", "api-2"):
+        networks = set(compose["services"][name]["networks"])
+        assert "public" not in networks, "only the entry is public"
+        assert networks - internal, "the api must reach Twilio"
+        assert networks & internal, "the api must reach Rasa"
 
 
-def test_the_api_trusts_forwarded_headers_only_from_a_configured_proxy(compose):
+def test_two_rasa_and_two_api_replicas_share_their_stores(compose):
+    services = compose["services"]
+    assert services["rasa-1"] == services["rasa-2"] and services["api-1"] == services["api-2"]
+    assert services["api-1"]["environment"]["RASA_URL"] == "http://rasa-1:5005,http://rasa-2:5005"
+    endpoints = yaml.safe_load((ROOT / "endpoints.docker.yml").read_text(encoding="utf-8"))
+    assert endpoints["lock_store"]["type"] == "redis" and endpoints["tracker_store"]["type"] == "SQL"
+    nginx = (ROOT / "docker" / "entry" / "nginx.conf").read_text(encoding="utf-8")
+    assert "server api-1:8000" in nginx and "server api-2:8000" in nginx and "access_log off" in nginx
+
+
+def test_the_api_trusts_forwarded_headers_only_from_the_entrys_network(compose):
     dockerfile = (ROOT / "docker" / "api.Dockerfile").read_text(encoding="utf-8")
     assert "forwarded-allow-ips" not in dockerfile
-    assert "FORWARDED_ALLOW_IPS" in compose["services"]["api"]["environment"]
-    assert "*" not in str(compose["services"]["api"]["environment"]["FORWARDED_ALLOW_IPS"])
+    trusted = compose["services"]["api-1"]["environment"]["FORWARDED_ALLOW_IPS"]
+    assert "*" not in trusted
+    assert trusted == compose["networks"]["front"]["ipam"]["config"][0]["subnet"]
