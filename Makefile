@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup setup-api setup-test-system train run shell sms admin lint test test-unit test-api test-dialogue \
-        test-integration test-sms test-chat test-free-text test-browser test-deploy validate benchmarks translations lock-bot lock-api clean
+        test-integration test-replicas test-sms test-chat test-free-text test-browser test-deploy validate benchmarks translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
@@ -91,6 +91,10 @@ test-integration: train
 	@echo "==> integration: real Rasa server + action server over the REST channel"
 	@$(PY) -m pytest tests/integration -q
 
+test-replicas: train setup-test-system
+	@echo "==> replicas: two real Rasa processes on one PostgreSQL tracker store and the shared Redis lock store; a replica killed mid-journey"
+	@$(PY) -m pytest tests/replicas -q -p no:cacheprovider
+
 test-sms: train setup-api
 	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"
 	@$(API_VENV)/bin/python -m pytest tests/sms_integration -q -p no:cacheprovider
@@ -107,7 +111,7 @@ test-browser: train setup-api setup-test-system
 	@echo "==> browser: the chat widget and demo pages in Debian's Chromium (Playwright, axe-core), real Rasa behind"
 	@$(API_VENV)/bin/python -m pytest tests/browser -q -p no:cacheprovider
 
-test: lint test-unit test-api test-deploy validate test-dialogue test-integration test-sms test-chat test-free-text test-browser
+test: lint test-unit test-api test-deploy validate test-dialogue test-integration test-replicas test-sms test-chat test-free-text test-browser
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api

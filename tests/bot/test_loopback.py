@@ -93,7 +93,8 @@ def test_two_rasa_and_two_api_replicas_share_their_stores(compose):
     assert services["rasa-1"] == services["rasa-2"] and services["api-1"] == services["api-2"]
     assert services["api-1"]["environment"]["RASA_URL"] == "http://rasa-1:5005,http://rasa-2:5005"
     endpoints = yaml.safe_load((ROOT / "endpoints.docker.yml").read_text(encoding="utf-8"))
-    assert endpoints["lock_store"]["type"] == "redis" and endpoints["tracker_store"]["type"] == "SQL"
+    assert endpoints["lock_store"]["type"] == "bot.rasa.lock_store.SharedRedisLockStore"
+    assert endpoints["tracker_store"]["type"] == "SQL"
     nginx = (ROOT / "docker" / "entry" / "nginx.conf").read_text(encoding="utf-8")
     assert "server api-1:8000" in nginx and "server api-2:8000" in nginx and "access_log off" in nginx
 
