@@ -52,9 +52,10 @@ def test_form_ask_responses_or_actions_exist(domain):
             assert f"utter_ask_{slot}" in domain["responses"] or f"action_ask_{slot}" in domain["actions"], slot
 
 
-# Calls whose strings speak to developers (logs, errors, command lines), not to parents.
+# Calls whose strings speak to developers and operators (logs, errors, command lines,
+# Prometheus metrics' help), not to parents or staff.
 DEVELOPER_CALLS = {"warning", "exception", "error", "info", "debug", "ArgumentParser", "print", "add_argument",
-                   "SchoolDirectoryError", "ValueError", "KeyError"}
+                   "SchoolDirectoryError", "ValueError", "KeyError", "Counter", "Histogram", "GaugeMetricFamily"}
 
 
 def _sentences_in(path: Path):
