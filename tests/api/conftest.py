@@ -7,6 +7,7 @@ gone). The whole journey with the real Rasa is in tests/integration/test_sms_jou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Iterator
@@ -117,11 +118,18 @@ class RasaPeer:
         return app
 
 
-@pytest.fixture
-def rasa_peer() -> Iterator[RasaPeer]:
+@contextlib.contextmanager
+def running_peer() -> Iterator[RasaPeer]:
+    """A scripted Rasa peer served on a free port (a second one plays another replica)."""
     peer = RasaPeer()
     with serve(peer.app()) as url:
         peer.url = url
+        yield peer
+
+
+@pytest.fixture
+def rasa_peer() -> Iterator[RasaPeer]:
+    with running_peer() as peer:
         yield peer
 
 

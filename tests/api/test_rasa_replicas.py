@@ -11,16 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.rasa_client import replica_order
-from tests.api.conftest import PUBLIC_BASE_URL, RasaPeer, free_port, make_settings, serve, text_the_bot
+from tests.api.conftest import PUBLIC_BASE_URL, RasaPeer, free_port, make_settings, running_peer, text_the_bot
 
 DEAD = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
 
 @pytest.fixture
 def second_peer() -> Iterator[RasaPeer]:
-    peer = RasaPeer()
-    with serve(peer.app()) as url:
-        peer.url = url
+    with running_peer() as peer:
         yield peer
 
 
