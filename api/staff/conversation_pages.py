@@ -66,7 +66,7 @@ def conversation_page(request: Request, services: ServicesDep, staff: StaffDep, 
                            .outerjoin(StaffUser, StaffUser.id == StaffNote.user_id)
                            .where(StaffNote.contact_id == row.contact_id).order_by(StaffNote.id)).all()
         lines = transcript.transcript(db, services.settings.RASA_TRACKER_STORE_URL, row.contact_id)
-        people = queries.colleagues(db, staff.user, row.school_code)
+        people = queries.colleagues(db, row.school_code)
         assignee = db.get(StaffUser, row.assignee_id) if row.assignee_id else None
         holder = db.get(StaffUser, row.held_by) if row.held_by else None
         record_audit(db, staff.user.id, "view_conversation", contact_id=row.contact_id)
@@ -111,7 +111,7 @@ def assign(request: Request, services: ServicesDep, staff: StaffDep, contact_id:
     check_form(request, services, staff, csrf_token)
     with services.sessions() as db:
         row = visible_or_404(db, staff, contact_id)
-        allowed = {person.id for person in queries.colleagues(db, staff.user, row.school_code)}
+        allowed = {person.id for person in queries.colleagues(db, row.school_code)}
         chosen = int(assignee) if assignee.isdigit() else None
         if chosen is not None and chosen not in allowed:
             raise NotFound()  # someone who may not see this conversation

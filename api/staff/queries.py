@@ -166,7 +166,7 @@ def find_visible(session: Session, user: StaffView, contact_id: str) -> Conversa
     return session.scalars(select(Conversation).where(Conversation.contact_id == contact_id, visible(user))).first()
 
 
-def colleagues(session: Session, user: StaffView, school_code: str | None) -> list[StaffUser]:
+def colleagues(session: Session, school_code: str | None) -> list[StaffUser]:
     """Who a conversation may be assigned to: active staff who may see it."""
     query = select(StaffUser).where(StaffUser.active.is_(True))
     school_staff = select(StaffSchool.user_id).where(StaffSchool.school_code == school_code)
