@@ -25,9 +25,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.menus import last_menu, parse_menu_number, pick_button
+from bot.rasa import speedups
 from bot.summary import summarize
 
 logger = logging.getLogger(__name__)
+speedups.install()  # this module and the NLG are what Rasa loads of ours in every server
 MAX_SENDER_ID_CHARS = 128
 # Message keys passed on to the client: those an action or the NLG adds to a message
 # (Rasa keeps extra keys of a message as metadata), or a domain response's own

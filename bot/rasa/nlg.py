@@ -18,6 +18,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.i18n import normalize_language, translate
+from bot.rasa import speedups
+
+speedups.install()  # before the first turn (bot/rasa/speedups.py)
 
 
 def translate_response(response: dict[str, Any], lang: str | None) -> dict[str, Any]:
