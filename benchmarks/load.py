@@ -96,6 +96,27 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return now, peak
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process tree so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in tree_pids(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (Path("/proc") / str(member) / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def postmaster_pid(port: int) -> int | None:
+    """The PostgreSQL server started with `-p port` (its backends are its children)."""
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
+            if argv and argv[0].endswith(b"/postgres") and b"-p" in argv and str(port).encode() in argv:
+                return int(entry.name)
+    return None
+
+
 @dataclass
 class Target:
     """Something to load: where to send a parent's message, and the processes behind it."""
@@ -110,6 +131,9 @@ class Target:
             now, peak = memory_mb(pid)
             parts.append(f"{label} {now:.0f} MB (peak {peak:.0f})")
         return ", ".join(parts)
+
+    def cpu(self) -> dict[str, float]:
+        return {label: cpu_seconds(pid) for label, pid in self.processes.items()}
 
 
 # --- plain `rasa init` ---------------------------------------------------------------------
@@ -193,8 +217,10 @@ def project_stack(tmp: Path, replicas: int, api_workers: int) -> Iterator[Target
 
             rasa = {f"rasa-{index + 1}": process.pid for index, process in enumerate(stack.processes) if process}
             assert stack.actions is not None
+            postgres = postmaster_pid(stack.postgres_port)
             yield Target(f"this project, signed SMS webhook ({replicas} Rasa, {api_workers} api)",
-                         {**rasa, "actions": stack.actions.pid, "api": processes[-1].pid}, send)
+                         {**rasa, "actions": stack.actions.pid, "api": processes[-1].pid,
+                          **({"postgres": postgres} if postgres else {})}, send)
         finally:
             for process in reversed(processes):
                 stop_process(process)
@@ -259,8 +285,14 @@ def run(target: Target, rates: list[float], seconds: float) -> None:
     print(f"\n{target.name}", flush=True)
     asyncio.run(open_loop(target, 2, 5, "99"))  # warm-up: every process has loaded what it lazily loads
     for number, rate in enumerate(rates):
+        before, generator = target.cpu(), time.process_time()
         result = asyncio.run(open_loop(target, rate, seconds, f"{number:02d}"))
+        spent = {label: seconds - before[label] for label, seconds in target.cpu().items()}
+        spent["load generator"] = time.process_time() - generator
+        answered = max(1, len(result.latencies))
         print(f"  {result.line()}", flush=True)
+        print("         CPU a message: " + ", ".join(f"{label} {1000 * used / answered:.1f} ms"
+                                                   for label, used in spent.items()), flush=True)
         print(f"         memory: {target.memory()}", flush=True)
         time.sleep(2)  # let late replies drain before the next rate
 

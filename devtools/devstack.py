@@ -105,7 +105,7 @@ class Stack:
         endpoints = self.tmp / "endpoints.yml"
         endpoints.write_text(
             (ROOT / "endpoints.yml").read_text()
-            .replace("localhost:5055", f"localhost:{self.actions_port}")
+            .replace("127.0.0.1:5055", f"127.0.0.1:{self.actions_port}")
             .replace("db: var/tracker.db", f"db: {self.tmp / 'tracker.db'}")
         )
         self.rasa = self._spawn(

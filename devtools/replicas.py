@@ -89,7 +89,7 @@ class Replicas(Stack):
     def endpoints(self) -> Path:
         path = self.tmp / "endpoints.replicas.yml"
         path.write_text(json.dumps({
-            "action_endpoint": {"url": f"http://localhost:{self.actions_port}/webhook"},
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
             "nlg": {"type": "bot.rasa.nlg.CatalogNLG"},
             "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1",
                               "port": self.postgres_port, "db": "rasa", "username": "fga"},
