@@ -91,8 +91,8 @@ class Replicas(Stack):
         path.write_text(json.dumps({
             "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
             "nlg": {"type": "bot.rasa.nlg.CatalogNLG"},
-            "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1",
-                              "port": self.postgres_port, "db": "rasa", "username": "fga"},
+            "tracker_store": {"type": "bot.rasa.tracker_store.TurnEndSQLTrackerStore", "dialect": "postgresql",
+                              "url": "127.0.0.1", "port": self.postgres_port, "db": "rasa", "username": "fga"},
             "lock_store": {"type": "bot.rasa.lock_store.SharedRedisLockStore", "url": "127.0.0.1",
                            "port": self.redis_port,
                            "password": self.redis_password, "db": 1},

@@ -16,6 +16,7 @@ shorter `channel: sms` variations).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from sanic.response import HTTPResponse
 
 from bot.menus import last_menu, parse_menu_number, pick_button
 from bot.rasa import speedups
+from bot.rasa.tracker_store import take_saved
 from bot.summary import summarize
 
 logger = logging.getLogger(__name__)
@@ -67,13 +69,14 @@ def passed_metadata(message: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in found.items() if value is not None}
 
 
-async def attach_summary(request: Request, sender_id: str, messages: list[dict[str, Any]]) -> None:
-    """The conversation's summary, on the turn's last message."""
+async def attach_summary(request: Request, sender_id: str, messages: list[dict[str, Any]], started: float) -> None:
+    """The conversation's summary, on the turn's last message: from the tracker the turn
+    (begun at `started`, time.monotonic()) saved, or else read from the tracker store."""
     agent = getattr(request.app.ctx, "agent", None)
     if not messages or agent is None or agent.tracker_store is None:
         return
     try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        tracker = take_saved(sender_id, started) or await agent.tracker_store.retrieve(sender_id)
     except Exception:  # noqa: BLE001 - the turn is done: its answer must not be lost for a summary
         logger.exception("Could not read the tracker for the turn's summary.")
         return
@@ -133,6 +136,7 @@ class MenuRestInput(InputChannel):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             text = await resolve_menu_reply(request, sender_id, text)
             collector = MetadataCollectingOutputChannel(self.name())
+            started = time.monotonic()
             try:
                 await on_new_message(
                     UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
@@ -140,7 +144,7 @@ class MenuRestInput(InputChannel):
             except Exception:  # noqa: BLE001 - answer the client, keep the details in the log
                 logger.exception("Could not process a message on the REST channel.")
                 return response.json({"error": "the assistant could not process this message"}, status=500)
-            await attach_summary(request, sender_id, collector.messages)
+            await attach_summary(request, sender_id, collector.messages, started)
             return response.json(collector.messages)
 
         return webhook

@@ -94,7 +94,8 @@ def test_two_rasa_and_two_api_replicas_share_their_stores(compose):
     assert services["api-1"]["environment"]["RASA_URL"] == "http://rasa-1:5005,http://rasa-2:5005"
     endpoints = yaml.safe_load((ROOT / "endpoints.docker.yml").read_text(encoding="utf-8"))
     assert endpoints["lock_store"]["type"] == "bot.rasa.lock_store.SharedRedisLockStore"
-    assert endpoints["tracker_store"]["type"] == "SQL"
+    assert endpoints["tracker_store"]["type"] == "bot.rasa.tracker_store.TurnEndSQLTrackerStore"
+    assert endpoints["tracker_store"]["dialect"] == "postgresql"
     nginx = (ROOT / "docker" / "entry" / "nginx.conf").read_text(encoding="utf-8")
     assert "server api-1:8000" in nginx and "server api-2:8000" in nginx and "access_log off" in nginx
 
