@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help setup setup-api setup-test-system train run shell sms admin lint test test-unit test-api test-dialogue \
-        test-integration test-replicas test-sms test-chat test-free-text test-browser test-deploy validate benchmarks translations lock-bot lock-api clean
+        test-integration test-replicas test-load test-faults test-sms test-chat test-free-text test-browser test-deploy validate benchmarks benchmark-load translations lock-bot lock-api clean
 
 help:
 	@echo "make run           set up, train if the data changed, start Rasa, action server and api"
@@ -26,6 +26,7 @@ help:
 	@echo "make test          lint, then every test: unit, data validation, dialogue stories, integration, SMS, web chat, free text, browser"
 	@echo "make lint          ruff (lint, import order) and mypy (api/ on 3.11; bot/, actions/ on 3.10)"
 	@echo "make test-free-text  whole conversations in parents' own words (English, Spanish) against the real bot"
+	@echo "make benchmark-load  open-loop load through the signed SMS webhook beside plain rasa init (LOAD_ARGS=\"--replicas 2 --api-workers 2\")"
 	@echo "make benchmarks    NLU on the held-out sets and cross-validation, language detection, reply latency, SMS segments per journey, web-chat latency, widget size, the staff dashboard with 100,000 conversations"
 	@echo "make translations  re-extract messages into locales/ and compile catalogs"
 
@@ -95,6 +96,14 @@ test-replicas: train setup-test-system
 	@echo "==> replicas: two real Rasa processes on one PostgreSQL tracker store and the shared Redis lock store; a replica killed mid-journey"
 	@$(PY) -m pytest tests/replicas -q -p no:cacheprovider
 
+test-load: train setup-api setup-test-system
+	@echo "==> load, short form of benchmarks/load.py: PostgreSQL, Redis, two Rasa replicas, two api processes; open-loop SMS through the signed webhook; every message answered once, every turn in Rasa once"
+	@$(API_VENV)/bin/python -m pytest tests/under_load -q -p no:cacheprovider
+
+test-faults: setup-api setup-test-system
+	@echo "==> faults: PostgreSQL restarted and read-only under a running api, two api processes sending reminders and taking one message at once"
+	@$(API_VENV)/bin/python -m pytest tests/faults -q -p no:cacheprovider
+
 test-sms: train setup-api
 	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"
 	@$(API_VENV)/bin/python -m pytest tests/sms_integration -q -p no:cacheprovider
@@ -111,7 +120,7 @@ test-browser: train setup-api setup-test-system
 	@echo "==> browser: the chat widget and demo pages in Debian's Chromium (Playwright, axe-core), real Rasa behind"
 	@$(API_VENV)/bin/python -m pytest tests/browser -q -p no:cacheprovider
 
-test: lint test-unit test-api test-deploy validate test-dialogue test-integration test-replicas test-sms test-chat test-free-text test-browser
+test: lint test-unit test-api test-deploy validate test-dialogue test-integration test-replicas test-load test-faults test-sms test-chat test-free-text test-browser
 	@echo "==> all tests passed"
 
 benchmarks: train setup-api
@@ -123,6 +132,11 @@ benchmarks: train setup-api
 	@$(API_VENV)/bin/python benchmarks/widget_size.py
 	@$(PY) benchmarks/school_matching.py
 	@$(API_VENV)/bin/python benchmarks/dashboard.py
+	@$(API_VENV)/bin/python benchmarks/load.py
+
+# Open-loop load through the signed SMS webhook beside plain `rasa init` (about 10 minutes).
+benchmark-load: train setup-api setup-test-system
+	@$(API_VENV)/bin/python benchmarks/load.py $(LOAD_ARGS)
 
 translations: setup
 	@$(PY) -m bot.i18n.extract

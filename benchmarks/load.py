@@ -124,6 +124,8 @@ class Target:
     name: str
     processes: dict[str, int]
     send: object = None  # async (client, sender, text) -> (ok, deferred)
+    # For tests of what the load did: Rasa's tracker store, the api's contact secret, the stand-in.
+    details: dict[str, str] = field(default_factory=dict)
 
     def memory(self) -> str:
         parts = []
@@ -194,6 +196,7 @@ def project_stack(tmp: Path, replicas: int, api_workers: int) -> Iterator[Target
             processes.append(subprocess.Popen(
                 [str(api_bin / "python"), "-m", "devtools.twilio_standin", "--port", str(standin_port),
                  "--no-callbacks"], cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT))
+            wait_until_up(f"{env['TWILIO_API_BASE_URL']}/_standin/messages", processes[-1], log, 30)
             subprocess.run([str(api_bin / "python"), "-m", "api.prestart"], cwd=ROOT, env=env, check=True,
                            capture_output=True)
             log = tmp / "api.log"
@@ -220,7 +223,9 @@ def project_stack(tmp: Path, replicas: int, api_workers: int) -> Iterator[Target
             postgres = postmaster_pid(stack.postgres_port)
             yield Target(f"this project, signed SMS webhook ({replicas} Rasa, {api_workers} api)",
                          {**rasa, "actions": stack.actions.pid, "api": processes[-1].pid,
-                          **({"postgres": postgres} if postgres else {})}, send)
+                          **({"postgres": postgres} if postgres else {})}, send,
+                         {"tracker_store_url": env["RASA_TRACKER_STORE_URL"],
+                          "contact_id_secret": env["CONTACT_ID_SECRET"], "standin_url": env["TWILIO_API_BASE_URL"]})
         finally:
             for process in reversed(processes):
                 stop_process(process)
@@ -236,6 +241,8 @@ class Result:
     errors: int = 0
     deferred: int = 0
     seconds: float = 0.0
+    answered: dict[str, list[str]] = field(default_factory=dict)  # parent -> messages answered, in order
+    deferred_to: dict[str, int] = field(default_factory=dict)  # parent -> replies that came by REST
 
     def line(self) -> str:
         done = len(self.latencies)
@@ -262,7 +269,10 @@ async def open_loop(target: Target, rate: float, seconds: float, prefix: str) ->
                 result.errors += 1
                 return
             result.latencies.append(time.perf_counter() - planned_at)
-            result.deferred += deferred
+            result.answered.setdefault(parent, []).append(JOURNEY[step])
+            if deferred:
+                result.deferred += 1
+                result.deferred_to[parent] = result.deferred_to.get(parent, 0) + 1
             if step + 1 < len(JOURNEY):
                 idle.append((parent, step + 1))
 
