@@ -1,5 +1,5 @@
 """Liveness and readiness (DESIGN.md): /healthz says the process is up, /readyz that the
-database answers and Rasa is reachable.
+database answers and takes writes, and Rasa is reachable.
 
 Both are public (the api is the only public service), so /readyz is cheap and says
 little. Its checks run at most once every READINESS_CACHE_SECONDS whatever the traffic
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from api.core.db import in_thread
 from api.deps import ServicesDep
@@ -53,6 +53,20 @@ def readiness_cache(request: Request, ttl: float) -> CachedCheck:
     return state.readiness
 
 
+def database_state(engine: Engine) -> str:
+    """"ok", "unreachable", or "read-only": a PostgreSQL that answers but takes no writes
+    (a hot standby, default_transaction_read_only) can store no message."""
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name != "postgresql":
+                connection.execute(text("SELECT 1"))
+                return "ok"
+            read_only = connection.execute(text("SELECT current_setting('transaction_read_only')")).scalar_one()
+            return "read-only" if read_only == "on" else "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return "unreachable"
+
+
 @router.get("/healthz")
 async def healthz() -> dict:
     return {"status": "ok"}
@@ -60,20 +74,11 @@ async def healthz() -> dict:
 
 @router.get("/readyz")
 async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
-    def database_ok() -> bool:
-        try:
-            with services.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 - any failure means not ready
-            return False
-
     async def check() -> bool:
-        database, rasa = await in_thread(database_ok), await services.rasa.reachable()
-        if not (database and rasa):
-            logger.warning("Not ready: database %s, Rasa %s.", "ok" if database else "unreachable",
-                           "ok" if rasa else "unreachable")
-        return database and rasa
+        database, rasa = await in_thread(database_state, services.engine), await services.rasa.reachable()
+        if database != "ok" or not rasa:
+            logger.warning("Not ready: database %s, Rasa %s.", database, "ok" if rasa else "unreachable")
+        return database == "ok" and rasa
 
     ready = await readiness_cache(request, services.settings.READINESS_CACHE_SECONDS).result(check)
     return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503)

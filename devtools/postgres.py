@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -25,9 +26,35 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Cluster:
+    """A running throwaway cluster that its owner may stop, start and restart (the fault
+    tests take the database away from a running api)."""
+
+    url: str  # SQLAlchemy URL of its `postgres` database
+    data: Path
+    options: str
+    log: Path
+    as_user: list[str]
+
+    def pg_ctl(self, *arguments: str) -> None:
+        pg_ctl = server_binary("pg_ctl")
+        assert pg_ctl is not None  # checked when the cluster was made
+        subprocess.run(self.as_user + [pg_ctl, "-D", str(self.data), *arguments], check=True, capture_output=True)
+
+    def start(self) -> None:
+        """Returns once it accepts connections again, on the same port."""
+        self.pg_ctl("-o", self.options, "-l", str(self.log), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: sessions are cut off and transactions rolled back; `immediate`: a crash."""
+        self.pg_ctl("-m", mode, "-w", "stop")
+
+
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Yields the SQLAlchemy URL of the new cluster's `postgres` database (user fga, trust)."""
+def running_cluster() -> Iterator[Cluster]:
+    """A new cluster (user fga, trust) on a free loopback port, in a temporary directory,
+    gone at the end."""
     initdb, pg_ctl = server_binary("initdb"), server_binary("pg_ctl")
     if not initdb or not pg_ctl:
         raise RuntimeError("PostgreSQL server binaries not found: run `make setup-test-system` (it installs them)")
@@ -43,13 +70,20 @@ def throwaway_cluster() -> Iterator[str]:
     subprocess.run(as_user + [initdb, "-D", str(data), "-U", "fga", "--auth=trust", "-E", "UTF8", "--no-sync"],
                    check=True, capture_output=True)
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(as_user + [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-                   check=True, capture_output=True)
+    cluster = Cluster(f"postgresql+psycopg://fga@127.0.0.1:{port}/postgres", data, options, base / "log", as_user)
     try:
-        yield f"postgresql+psycopg://fga@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster
     finally:
         subprocess.run(as_user + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Yields the SQLAlchemy URL of the new cluster's `postgres` database (user fga, trust)."""
+    with running_cluster() as cluster:
+        yield cluster.url
 
 
 def fresh_database(server_url: str) -> str:

@@ -15,6 +15,21 @@ Helpers for tests and the SMS console (not Twilio's):
                                                      and the "status_callback" it named
     DELETE /_standin/messages                        forget them
     POST   /_standin/opted-out   {"to": "+1..."}     the number "replied STOP" (21610)
+    POST   /_standin/fail  {"status": 503, "count": 2}   the next `count` create-Message requests
+                                                     (every one until DELETE with "count": null)
+                                                     get that HTTP status with a Twilio-shaped error
+                                                     (its "code": 20429, 20500 and 20503 by default
+                                                     for 429, 500 and 503; give one for any other
+                                                     status, e.g. {"status": 400, "code": 21211})
+                                                     and create nothing; "after": n lets the
+                                                     n requests before them through
+    POST   /_standin/fail  {"status": 0, "count": 1, "hold_seconds": 30}
+                                                     "accepted but the answer never came": the
+                                                     message is created, and the answer held back
+                                                     until DELETE /_standin/fail or hold_seconds,
+                                                     so the client's read timeout fires first
+    DELETE /_standin/fail                            recover: answer normally again, and release
+                                                     the answers held back
 
 Run it: python -m devtools.twilio_standin [--host 127.0.0.1] [--port 8099]
         [--callback-delay 0.2] [--no-callbacks]
@@ -23,6 +38,7 @@ In tests: `with serve_in_thread(create_standin_app(sid, token)) as url: ...`
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import binascii
 import copy
@@ -44,7 +60,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 from twilio.request_validator import RequestValidator
 
 from api.core.identity import RedactIdentifiers, mask
@@ -77,7 +93,13 @@ ERROR_MESSAGES = {
     21610: "Attempt to send to unsubscribed recipient",
     21617: "The concatenated message body exceeds the 1600 character limit.",
     21910: "Invalid From and To pair. From and To should be of the same channel.",
+    # What Twilio's edge answers when it is overloaded or failing (POST /_standin/fail).
+    20429: "Too Many Requests",
+    20500: "Internal Server Error",
+    20503: "Service Unavailable",
 }
+# The error code of a failure switched on with a status and no code.
+FAILURE_CODES = {429: 20429, 500: 20500, 503: 20503}
 
 
 class TwilioError(Exception):
@@ -98,15 +120,41 @@ class TwilioError(Exception):
         return JSONResponse(content, status_code=self.status, headers=headers)
 
 
+class Failure(BaseModel):
+    """A failure switched on for the next create-Message requests (POST /_standin/fail)."""
+
+    status: int = Field(description="an HTTP status 400-599, or 0: created, the answer held back")
+    count: int | None = Field(default=1, ge=1, description="requests that fail; null: all until DELETE")
+    after: int = Field(default=0, ge=0, description="requests answered normally before the first that fails")
+    code: int | None = Field(default=None, description="the Twilio error code answered")
+    hold_seconds: float = Field(default=30.0, gt=0, le=300, description="status 0: the longest an answer waits")
+
+    @model_validator(mode="after")
+    def _known(self) -> Failure:
+        if self.status != 0 and not 400 <= self.status <= 599:
+            raise ValueError("status must be 0 or an HTTP error status (400-599)")
+        if self.status and self.code is None:
+            if self.status not in FAILURE_CODES:
+                raise ValueError(f"give a code for status {self.status}")
+            self.code = FAILURE_CODES[self.status]
+        if self.code is not None and self.code not in ERROR_MESSAGES:
+            raise ValueError(f"the stand-in knows no Twilio error {self.code}")
+        return self
+
+
 @dataclass
 class StandinState:
-    """Accepted messages and opted-out numbers, shared by request handlers and the
-    delivery threads, hence the lock. Indexes start at 1 and keep growing across
-    clear(), so a poller's "after" cursor never skips a message sent after a clear."""
+    """Accepted messages, opted-out numbers and the failure switch, shared by request
+    handlers and the delivery threads, hence the lock. Indexes start at 1 and keep growing
+    across clear(), so a poller's "after" cursor never skips a message sent after a clear."""
 
     opted_out: set[str] = field(default_factory=set)
     _messages: list[dict[str, Any]] = field(default_factory=list)
     _last_index: int = 0
+    _failure: Failure | None = None
+    _failures_left: int | None = None
+    _passes_left: int = 0
+    _holds: list[threading.Event] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +193,36 @@ class StandinState:
         with self._lock:
             return address in self.opted_out
 
+    def fail(self, failure: Failure) -> None:
+        with self._lock:
+            self._failure, self._failures_left, self._passes_left = failure, failure.count, failure.after
+
+    def recover(self) -> None:
+        """No failure any more; answers held back go at once."""
+        with self._lock:
+            self._failure, self._failures_left, self._passes_left = None, None, 0
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.set()
+
+    def take_failure(self) -> tuple[Failure, threading.Event] | None:
+        """The failure this create-Message request gets, if one is switched on (counted)."""
+        with self._lock:
+            failure = self._failure
+            if failure is None:
+                return None
+            if self._passes_left > 0:
+                self._passes_left -= 1
+                return None
+            if self._failures_left is not None:
+                self._failures_left -= 1
+                if self._failures_left <= 0:
+                    self._failure, self._failures_left = None, None
+            hold = threading.Event()
+            if failure.status == 0:
+                self._holds.append(hold)
+            return failure, hold
+
 
 class OptOut(BaseModel):
     to: str
@@ -168,6 +246,12 @@ def create_standin_app(
 
     @app.post(f"/{API_VERSION}/Accounts/{{path_sid}}/Messages.json")
     async def create_message(path_sid: str, request: Request) -> JSONResponse:
+        switched_on = state.take_failure()
+        if switched_on is not None and switched_on[0].status:  # failing: nothing is checked or created
+            failure = switched_on[0]
+            assert failure.code is not None  # Failure gives every error status its code
+            logger.info("failing a create-Message request with HTTP %d (switched on)", failure.status)
+            return TwilioError(failure.code, failure.status).response()
         try:
             _authenticate(request.headers.get("authorization"), path_sid, account_sid, auth_token)
             form = {key: str(value) for key, value in (await request.form()).items()}
@@ -178,6 +262,10 @@ def create_standin_app(
         logger.info("accepted %s to %s (%s segments)", message["sid"], mask(message["to"]), message["num_segments"])
         if deliver_callbacks:
             _start_delivery(state, message, form.get("StatusCallback"), auth_token, callback_delay_seconds)
+        if switched_on is not None:  # status 0: created, and the answer held back
+            failure, hold = switched_on
+            logger.info("holding back the answer for %s (switched on)", message["sid"])
+            await asyncio.to_thread(hold.wait, failure.hold_seconds)
         return JSONResponse(_public(message), status_code=201)
 
     @app.get("/_standin/messages")
@@ -191,6 +279,14 @@ def create_standin_app(
     @app.post("/_standin/opted-out", status_code=204)
     def add_opted_out(body: OptOut) -> None:
         state.opt_out(_canonical(body.to))
+
+    @app.post("/_standin/fail", status_code=204)
+    def switch_failure_on(body: Failure) -> None:
+        state.fail(body)
+
+    @app.delete("/_standin/fail", status_code=204)
+    def recover() -> None:
+        state.recover()
 
     return app
 

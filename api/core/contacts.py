@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.core.db import affected_rows
 from api.core.identity import PhoneCipher, channel_of, contact_id, normalize_address
 from api.core.models import Contact, Conversation, ScheduledMessage, utcnow
+from api.outbound import retries
 
 WEB_CHANNEL = "web"
 NO_ADDRESS = ""  # a web-chat contact's address_encrypted
@@ -88,7 +89,8 @@ def mark_notice_sent(session: Session, cid: str, when: datetime) -> None:
 
 
 def opt_out(session: Session, cid: str, language: str | None) -> int:
-    """Marks the contact opted out and cancels everything scheduled; returns how many."""
+    """Marks the contact opted out and cancels everything scheduled; returns how many. The
+    parts kept for a retry are cancelled too, and their text goes at once."""
     now = utcnow()
     values = {"opted_out": True, "opted_out_at": now}
     if language:
@@ -101,6 +103,7 @@ def opt_out(session: Session, cid: str, language: str | None) -> int:
         .where(ScheduledMessage.contact_id == cid, ScheduledMessage.status == "pending")
         .values(status="cancelled", reason="opted_out")
     ))
+    retries.cancel_for_contact(session, cid, "opted_out", now)
     session.commit()
     return cancelled
 

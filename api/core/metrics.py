@@ -1,8 +1,8 @@
 """What operators monitor, in Prometheus' text format at GET /metrics (prometheus-client):
 turns and their latency per door and outcome, Rasa failures, replies delivered after the
 budget, and, read from the database at each scrape (so every api process reports the
-same shared state), the turns waiting for a retry, the scheduled messages due, and the
-conversations waiting for a person.
+same shared state), the turns waiting for a retry, the outbound messages waiting for a
+retry, the scheduled messages due, and the conversations waiting for a person.
 
 /metrics needs METRICS_TOKEN as a bearer token when it is set; without one it is served
 only outside production (a public surface must not tell its load to anyone who asks)."""
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.core.db import in_thread
-from api.core.models import Conversation, InboundMessage, ScheduledMessage, utcnow
+from api.core.models import Conversation, InboundMessage, OutboundRetry, ScheduledMessage, utcnow
 
 router = APIRouter(tags=["operations"])
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -62,11 +62,15 @@ class QueueCollector(Collector):
         with self.sessions() as session:
             waiting = session.scalar(select(func.count()).select_from(InboundMessage).where(
                 InboundMessage.status.in_(("pending_retry", "processing")))) or 0
+            retrying = session.scalar(select(func.count()).select_from(OutboundRetry).where(
+                OutboundRetry.status.in_(("pending", "sending")))) or 0
             due = session.scalar(select(func.count()).select_from(ScheduledMessage).where(
                 ScheduledMessage.status == "pending", ScheduledMessage.due_at <= now)) or 0
             handoffs = session.scalar(select(func.count()).select_from(Conversation).where(
                 Conversation.handoff_state == "waiting")) or 0
         yield GaugeMetricFamily("fga_turns_waiting", "Turns being answered or kept for a retry", value=waiting)
+        yield GaugeMetricFamily("fga_outbound_retry_waiting", "Outbound messages Twilio could not take yet, "
+                                "waiting for a retry or being sent again", value=retrying)
         yield GaugeMetricFamily("fga_scheduled_due", "Reminders and follow-ups due and not sent yet", value=due)
         yield GaugeMetricFamily("fga_handoffs_waiting", "Conversations waiting for a staff member", value=handoffs)
 

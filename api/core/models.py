@@ -2,8 +2,9 @@
 create them; nothing here touches a database at import time.
 
 Minimum data (DESIGN.md): a contact is a pseudonymous id plus the encrypted number it
-needs for replies; message bodies are kept only as long as a turn may need a retry, and
-everything is purged after RETENTION_DAYS. No child's name, no plain phone number.
+needs for replies; message bodies are kept only as long as a turn may need a retry (or a
+reply waits for Twilio to take it), and everything is purged after RETENTION_DAYS. No
+child's name, no plain phone number.
 """
 from __future__ import annotations
 
@@ -52,7 +53,23 @@ TWILIO_STATUS_LENGTH = 32
 SCHEDULED_STATUSES = ("pending", "sending", "sent", "skipped", "cancelled", "failed")
 # Why a scheduled message waits, was dropped or failed (api/outbound/reminders.py decide(),
 # the scheduler, rescheduling, opting out).
-SCHEDULED_REASONS = ("too_late", "quiet_hours", "weekly_cap", "rescheduled", "opted_out", "send_failed", "interrupted")
+# "send_retry": Twilio could not take it (HTTP 429/5xx, unreachable), it waits to be tried
+# again; "unconfirmed": Twilio may have taken it without answering, so it is not sent again.
+SCHEDULED_REASONS = ("too_late", "quiet_hours", "weekly_cap", "rescheduled", "opted_out", "send_failed", "interrupted",
+                     "send_retry", "unconfirmed")
+# Why an outbound message failed (api.sms.delivery): Twilio refused it (its error code is
+# kept), it may have taken it but never answered (not sent again: a retry could text the
+# parent twice), or every retry after 429/5xx answers or no connection failed.
+OUTBOUND_FAILURES = ("refused", "unconfirmed", "gave_up")
+# Parts of a reply Twilio could not take, kept to be sent again (api/outbound/retries.py):
+# pending -> sending -> sent | failed | cancelled; sending -> pending after another failure
+# worth retrying, in quiet hours for a message that waits them out, or when its claim's
+# lease ran out (the process that claimed it died).
+RETRY_KINDS = ("reply", "apology")
+RETRY_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# Why a kept message was not (all) sent: OUTBOUND_FAILURES, the parent opted out, or the
+# contact has no address to send to any more.
+RETRY_REASONS = OUTBOUND_FAILURES + ("opted_out", "no_address")
 
 
 def one_of(values: tuple[str, ...], name: str, constrained: bool = True, length: int | None = None) -> Enum:
@@ -147,6 +164,9 @@ class OutboundMessage(Base):
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # "SM" + 32 hex digits
     status: Mapped[str] = mapped_column(String(TWILIO_STATUS_LENGTH), default="queued")
     error_code: Mapped[str | None] = mapped_column(String(16))  # Twilio's error codes: 5 digits
+    # Why a message the api could not send failed (None for one Twilio took, whose later
+    # failure, if any, comes in a status callback).
+    failure: Mapped[str | None] = mapped_column(one_of(OUTBOUND_FAILURES, "failure"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -183,10 +203,41 @@ class ScheduledMessage(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # meeting time, plan token
     status: Mapped[str] = mapped_column(one_of(SCHEDULED_STATUSES, "status"), default="pending")
     reason: Mapped[str | None] = mapped_column(one_of(SCHEDULED_REASONS, "reason"))
+    # Sends that failed in a way worth retrying (reason "send_retry"): at
+    # OUTBOUND_MAX_ATTEMPTS it is given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     # While "sending": when it was claimed, and until when the claiming process holds it
     # (api/outbound/store.py recover_stale).
+    claimed_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+
+
+class OutboundRetry(Base):
+    """The parts of one reply (a late bot reply, a staff reply) that Twilio could not take,
+    kept to be sent again, in order, with backoff (api/outbound/retries.py). The text is
+    kept only while it waits: it goes when the row is sent, given up or the parent opts
+    out; the row itself goes with its contact (ON DELETE CASCADE) or after RETENTION_DAYS."""
+
+    __tablename__ = "outbound_retries"
+    __table_args__ = (Index("ix_outbound_retries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(one_of(RETRY_KINDS, "kind"))
+    # The parts still to send, in order; None once the row is settled.
+    parts: Mapped[list[str] | None] = mapped_column(JSON)
+    # A message that may not go out in quiet hours (a staff reply that could wait) waits
+    # for the morning when a retry falls in them; a reply to a parent who just wrote does not.
+    waits_out_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # sends tried and failed
+    next_attempt_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(one_of(RETRY_STATUSES, "status"), default="pending")
+    reason: Mapped[str | None] = mapped_column(one_of(RETRY_REASONS, "reason"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]
+    # While "sending": when it was claimed, and until when the claiming process holds it.
     claimed_at: Mapped[datetime | None]
     lease_expires_at: Mapped[datetime | None]
 

@@ -69,13 +69,19 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None, path: str) -> list[BotMessage]:
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None, path: str,
+                   message_id: str | None = None, replay: bool = False) -> list[BotMessage]:
         """The bot's answer to one message, on the channel at `path` (SMS_CHANNEL_PATH,
         REST_CHANNEL_PATH); `metadata` reaches the bot with the message (Rasa hands a
-        session's first message's metadata to action_session_start)."""
+        session's first message's metadata to action_session_start). `message_id` names
+        the message in the conversation; `replay`: it may have reached the bot before, and
+        if it did, the bot answers with what it said then (bot/rasa/channels.py)."""
         body: dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             body["metadata"] = metadata
+        if message_id:
+            body["message_id"] = message_id
+            body["replay"] = replay
         response = await self._post_to_a_replica(sender_id, path, body)
         if response.status_code != 200:
             raise RasaUnavailable(f"HTTP {response.status_code}")

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     RASA_TURN_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
     TURN_RETRY_BASE_SECONDS: float = Field(default=30.0, gt=0)
     TURN_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+    # An outbound message Twilio could not take (HTTP 429 or 5xx, or not reached at all) is
+    # tried again after this delay, doubled at each failure, until this many tries in all.
+    OUTBOUND_RETRY_BASE_SECONDS: float = Field(default=30.0, gt=0)
+    OUTBOUND_MAX_ATTEMPTS: int = Field(default=8, ge=1)
     # How often the scheduler looks for due reminders and turns to retry.
     SCHEDULER_POLL_SECONDS: float = Field(default=30.0, gt=0)
     # A turn or scheduled message claimed longer ago than this belongs to a process that

@@ -42,6 +42,11 @@ logger = logging.getLogger(__name__)
 Turn = tuple[int, str]
 
 
+def rasa_message_id(turn_id: int) -> str:
+    """The name a stored turn has in Rasa's tracker (the inbox row's id)."""
+    return f"inbound-{turn_id}"
+
+
 @dataclass(frozen=True)
 class Answer:
     """One bot message and what the core made of the data it carried."""
@@ -134,13 +139,16 @@ class TurnRunner:
     async def _turn(self, door: Door, contact: ContactView, turns: list[Turn], live: bool) -> Reply:
         """Earlier turns kept for a retry go first, so Rasa sees them in order. `live`: a
         parent is waiting for this answer (an apology is for them, not for a retry)."""
-        queue = await in_thread(self._claim_waiting, contact.id, turns[0][0] if turns else None)
-        queue += turns
+        waiting = await in_thread(self._claim_waiting, contact.id, turns[0][0] if turns else None)
+        queue = waiting + turns
         metadata = await in_thread(door.rasa_metadata, contact)
         parts: list[Any] = []
         for position, (turn_id, rasa_text) in enumerate(queue):
             try:
-                messages = await self.rasa.send(contact.id, rasa_text, metadata, door.rasa_path)
+                # A kept turn may have reached Rasa before its answer was lost (a timeout, a
+                # process or the database stopping mid-turn): Rasa answers it from the tracker.
+                messages = await self.rasa.send(contact.id, rasa_text, metadata, door.rasa_path,
+                                                message_id=rasa_message_id(turn_id), replay=position < len(waiting))
             except RasaUnavailable as error:
                 self.metrics.rasa_failures.inc()
                 logger.warning("Rasa unavailable (%s); a message from %s is kept for a retry.", error,

@@ -19,6 +19,7 @@ from api.core.db import affected_rows
 from api.core.models import SCHEDULED_KINDS, OutboundMessage, ScheduledMessage
 from api.core.settings import Settings
 from api.outbound.reminders import outside_quiet_hours, plan_for_meeting
+from api.outbound.retries import RetryPolicy
 from bot.meeting_time import read_meeting_time
 
 PENDING, SENDING, SENT, CANCELLED = "pending", "sending", "sent", "cancelled"
@@ -110,6 +111,23 @@ def release(session: Session, row_id: int, due_at: datetime, reason: str | None)
         update(ScheduledMessage).where(ScheduledMessage.id == row_id, ScheduledMessage.status == SENDING)
         .values(status=PENDING, due_at=due_at, reason=reason, claimed_at=None, lease_expires_at=None))
     session.commit()
+
+
+def postpone(session: Session, row_id: int, now: datetime, policy: RetryPolicy) -> bool:
+    """Twilio could not take it (429/5xx, unreachable): pending again after the backoff
+    (reason "send_retry"; at its time quiet hours, the weekly cap and its deadline apply as
+    before any send), or failed once policy.max_attempts sends failed. True when given up.
+    Not counted for the weekly cap until it is sent."""
+    attempts = (session.scalar(select(ScheduledMessage.attempts).where(ScheduledMessage.id == row_id)) or 0) + 1
+    given_up = attempts >= policy.max_attempts
+    values = (dict(status="failed", reason="send_failed", lease_expires_at=None) if given_up
+              else dict(status=PENDING, reason="send_retry", due_at=now + policy.delay(attempts), claimed_at=None,
+                        lease_expires_at=None))
+    changed = affected_rows(session.execute(
+        update(ScheduledMessage).where(ScheduledMessage.id == row_id, ScheduledMessage.status == SENDING)
+        .values(attempts=attempts, **values)))
+    session.commit()
+    return bool(changed) and given_up
 
 
 def finish(session: Session, row_id: int, status: str, reason: str | None, sent_at: datetime | None = None

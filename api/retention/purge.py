@@ -20,6 +20,7 @@ from api.core.models import (
     InboundMessage,
     LoginFailure,
     OutboundMessage,
+    OutboundRetry,
     PlanLink,
     ScheduledMessage,
     StaffSession,
@@ -30,6 +31,7 @@ from api.core.settings import Settings
 EXPIRED_LINK_GRACE = timedelta(days=7)
 EXPIRED_SESSION_GRACE = timedelta(days=7)
 FINISHED = ("sent", "skipped", "cancelled", "failed")
+RETRIES_SETTLED = ("sent", "failed", "cancelled")
 
 
 def purge(session: Session, now: datetime, retention_days: int) -> dict[str, int]:
@@ -42,6 +44,10 @@ def purge(session: Session, now: datetime, retention_days: int) -> dict[str, int
         "status_events": _delete(session, StatusEvent, StatusEvent.received_at < cutoff),
         "scheduled_messages": _delete(
             session, ScheduledMessage, ScheduledMessage.status.in_(FINISHED), ScheduledMessage.created_at < cutoff
+        ),
+        # Settled, without their text: what is left goes after the period (or with its contact).
+        "outbound_retries": _delete(
+            session, OutboundRetry, OutboundRetry.status.in_(RETRIES_SETTLED), OutboundRetry.created_at < cutoff
         ),
         "chat_messages": _delete(session, ChatMessage, ChatMessage.at < cutoff),
         # A web contact goes with its expired session (and the rest with it, below).

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.core import contacts, inbox
@@ -30,6 +31,7 @@ from api.core.models import utcnow
 from api.core.rasa_client import SMS_CHANNEL_PATH
 from api.core.settings import Settings
 from api.core.turns import Answer, Reply, TurnRunner
+from api.outbound.retries import RetryPolicy
 from api.plans import checklist as checklists
 from api.plans import links as plan_links
 from api.sms import consent
@@ -140,7 +142,12 @@ class SmsGateway:
         reply = await self.turns.within_budget(contact, [(inbound_id, body)], self.settings.RASA_REPLY_BUDGET_SECONDS)
         if reply is None:  # slower than the budget: deliver_late sends it through the REST API
             return []
-        await in_thread(in_session, self.sessions, record_twiml, contact.id, reply.kind, reply.parts)
+        try:
+            await in_thread(in_session, self.sessions, record_twiml, contact.id, reply.kind, reply.parts)
+        except DBAPIError as error:
+            # The turn is answered and marked so: a 503 now would make Twilio's retry a
+            # duplicate that gets nothing. The parent gets the reply; only its record is lost.
+            logger.error("A reply could not be recorded (%s); it is sent all the same.", type(error).__name__)
         return reply.parts
 
     # --- the door: how the bot's answers go out by text message -------------------------
@@ -192,7 +199,10 @@ class SmsGateway:
         """Nothing waits for it here: the reply goes out in TwiML or through the REST API."""
 
     async def deliver_late(self, contact: ContactView, reply: Reply) -> None:
-        await in_thread(send_rest, self.sessions, self.messenger, self.cipher, contact.id, reply.kind, reply.parts)
+        """Through the REST API; parts Twilio cannot take now are kept for a retry. A reply
+        to a parent who just wrote is an answer, not a reminder: quiet hours do not hold it."""
+        await in_thread(send_rest, self.sessions, self.messenger, self.cipher, contact.id, reply.kind, reply.parts,
+                        RetryPolicy.of(self.settings))
 
     def _plan_by_text(self, contact: ContactView) -> list[str]:
         """The newest plan's questions as text messages, for a phone that can't open the link."""

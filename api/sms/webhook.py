@@ -5,7 +5,13 @@ Every request must carry a valid X-Twilio-Signature computed over PUBLIC_BASE_UR
 refused before the database is touched: 413 for an oversized body, 400 for a body that is
 not UTF-8 form data or names a parameter twice, 403 for an unsigned or forged request,
 then 400 for a signed one whose fields are not Twilio's (api/sms/inbound.py: a signature
-alone does not pin where one parameter ends and the next begins)."""
+alone does not pin where one parameter ends and the next begins).
+
+When the database fails under a webhook (down, restarting, read-only), the answer is 503
+with Retry-After and a short plain-text body, never TwiML: nothing is acknowledged that
+was not stored, and Twilio, told to retry on 5xx (the webhook URL's connection override
+`#rc=3&rp=5xx`), sends the same MessageSid again; the inbox's unique MessageSid makes the
+retry harmless if the first try got further than it seemed (tests/faults)."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +21,7 @@ from typing import Annotated, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from sqlalchemy.exc import DBAPIError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -31,6 +38,8 @@ router = APIRouter(prefix="/webhooks/twilio", tags=["twilio"])
 # 1,600 characters of emoji, percent-encoded, plus Twilio's other fields fit in 32 kB.
 MAX_BODY_BYTES = 64 * 1024
 TWIML = "application/xml"
+# Seconds a client is asked to wait after a 503 (Twilio's own retry timing ignores it).
+RETRY_AFTER_SECONDS = 5
 Parsed = TypeVar("Parsed")
 
 
@@ -79,10 +88,22 @@ def twilio_fields(parse: Callable[[Mapping[str, str], str | None, Set[str]], Par
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
 
 
+def database_unavailable(error: DBAPIError, what: str) -> Response:
+    """503 for Twilio to retry, claiming nothing. Logged by the driver error's class
+    alone: a database error's text may quote a row's values (a contact id in a key)."""
+    logger.error("The database failed under %s (%s); answered 503 for Twilio to retry.", what,
+                 type(error.orig).__name__ if error.orig is not None else type(error).__name__)
+    return Response("database unavailable, retry later\n", status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    media_type="text/plain", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 @router.post("/sms")
 async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
     inbound = twilio_fields(parse_inbound, form, services.settings)
-    parts = await services.gateway.handle(inbound)
+    try:
+        parts = await services.gateway.handle(inbound)
+    except DBAPIError as error:
+        return database_unavailable(error, "an inbound message")
     twiml = MessagingResponse()
     for part in parts:
         twiml.message(part)
@@ -92,6 +113,9 @@ async def inbound_message(form: SignedForm, services: ServicesDep) -> Response:
 @router.post("/status", status_code=status.HTTP_204_NO_CONTENT)
 async def delivery_status(form: SignedForm, services: ServicesDep) -> Response:
     update = twilio_fields(parse_status, form, services.settings)
-    await in_thread(in_session, services.sessions, delivery.record_status, update.message_sid, update.status,
-                    update.error_code)
+    try:
+        await in_thread(in_session, services.sessions, delivery.record_status, update.message_sid, update.status,
+                        update.error_code)
+    except DBAPIError as error:
+        return database_unavailable(error, "a status callback")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

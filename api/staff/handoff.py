@@ -18,6 +18,7 @@ from api.core.identity import PhoneCipher
 from api.core.models import Conversation, Handoff, StaffMessage
 from api.core.settings import Settings
 from api.outbound.reminders import outside_quiet_hours
+from api.outbound.retries import RetryPolicy
 from api.sms.delivery import Messenger, send_rest
 from api.sms.segments import sms_body, split_message
 from api.staff.record import current_handoff
@@ -100,11 +101,15 @@ def in_quiet_hours(settings: Settings, now: datetime) -> bool:
 
 
 def send_sms(settings: Settings, sessions: sessionmaker[Session], messenger: Messenger, cipher: PhoneCipher,
-             contact_id: str, words: str, language: str | None) -> bool:
+             contact_id: str, words: str, language: str | None, urgent: bool = True,
+             now: datetime | None = None) -> bool:
     """Staff words by text message, through the same REST path as the bot's late replies
-    (consent checked there, each part recorded for delivery status)."""
+    (consent checked there, each part recorded for delivery status); True when they went
+    or are kept for a retry because Twilio could not take them now. A retry of a reply
+    that was not urgent waits out quiet hours, as the reply itself would have."""
     parts = split_message(sms_body(words, language, settings.SMS_SPANISH_GSM7))
-    return send_rest(sessions, messenger, cipher, contact_id, "reply", parts) > 0
+    return send_rest(sessions, messenger, cipher, contact_id, "reply", parts, RetryPolicy.of(settings),
+                     waits_out_quiet_hours=not urgent, now=now).under_way
 
 
 def send_deferred(settings: Settings, sessions: sessionmaker[Session], messenger: Messenger, cipher: PhoneCipher,
@@ -125,7 +130,8 @@ def send_deferred(settings: Settings, sessions: sessionmaker[Session], messenger
             session.commit()
         if not claimed:
             continue
-        if send_sms(settings, sessions, messenger, cipher, contact_id, words, languages.get(contact_id)):
+        if send_sms(settings, sessions, messenger, cipher, contact_id, words, languages.get(contact_id), urgent=False,
+                    now=now):
             sent += 1
             continue
         with sessions() as session:

@@ -71,7 +71,8 @@ def tell_parent(services: Services, contact_id: str, key: str, staff: Staff) -> 
 
 def deliver(services: Services, contact_id: str, words: str, urgent: bool) -> bool:
     """Sends staff words through the parent's door; False when they could not go now
-    (opted out, no address, Twilio refused, or quiet hours for a message that can wait)."""
+    (opted out, no address, Twilio refused, or quiet hours for a message that can wait).
+    Words Twilio could not take yet are kept for a retry: they count as gone."""
     settings = services.settings
     with services.sessions() as db:
         contact = db.get(Contact, contact_id)
@@ -86,7 +87,7 @@ def deliver(services: Services, contact_id: str, words: str, urgent: bool) -> bo
     if not urgent and handoff.in_quiet_hours(settings, utcnow()):
         return False
     return handoff.send_sms(settings, services.sessions, services.gateway.messenger, services.cipher, contact_id,
-                            words, language)
+                            words, language, urgent)
 
 
 @router.post("/conversations/{contact_id}/take")

@@ -1,7 +1,7 @@
 """Rasa's REST channel, plus numbered menus.
 
 Same URL and JSON as Rasa's built-in REST channel (POST /webhooks/rest/webhook with
-{"sender", "message", "metadata"?} -> a list of bot messages). One addition: a reply
+{"sender", "message", "metadata"?} -> a list of bot messages). Two additions: a reply
 that is only a number ("2", "#2", "option 2") chooses that button of the menu the bot
 sent last, exactly as if the parent had tapped it. Everything else goes to NLU as is.
 Each message also carries `metadata` with the conversation's language and, on a plan or
@@ -9,6 +9,9 @@ a saved meeting, the plan or meeting as data: the api builds the printable page 
 reminders from it. The last message of a turn carries the conversation's summary for
 staff (bot.summary), read from the tracker once the turn is done; a message that tells
 staff something carries its staff event (bot.events).
+And a message may carry a `message_id` (kept in the tracker); sent again with
+`"replay": true` (the api could not tell whether the first try got through), a message
+the conversation already has is answered with what the bot said then, not taken twice.
 Configured in credentials.yml as `bot.rasa.channels.MenuRestInput` (name "rest", the web chat)
 and `bot.rasa.channels.SmsRestInput` (name "sms": the api's SMS path, so responses can have
 shorter `channel: sms` variations).
@@ -21,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -33,6 +37,7 @@ from bot.summary import summarize
 logger = logging.getLogger(__name__)
 speedups.install()  # this module and the NLG are what Rasa loads of ours in every server
 MAX_SENDER_ID_CHARS = 128
+MAX_MESSAGE_ID_CHARS = 64
 # Message keys passed on to the client: those an action or the NLG adds to a message
 # (Rasa keeps extra keys of a message as metadata), or a domain response's own
 # `metadata` holds ("crisis": the 988/911 answer, which a door shows first and plainly).
@@ -103,6 +108,33 @@ async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, 
     return list(reversed(recent))
 
 
+def answer_already_given(events: Any, message_id: str) -> list[dict[str, Any]] | None:
+    """The bot's messages that followed the parent's message `message_id`, as they were
+    sent, when the conversation has that message; else None. The tracker is saved once a
+    turn is over, so a message found here was answered whole."""
+    found, answer = False, []
+    for event in events:
+        if isinstance(event, UserUttered):
+            if found:
+                break
+            found = event.message_id == message_id
+        elif found and isinstance(event, BotUttered):
+            data = {key: value for key, value in (event.data or {}).items() if value}
+            answer.append({"text": event.text, **data, **(event.metadata or {})})
+    return answer if found else None
+
+
+async def replayed_answer(request: Request, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+    """For a message the api sends again because it could not tell whether the first try
+    reached the bot (a timeout, a process or database that stopped mid-turn): the answer
+    the bot gave it, if it did, so that no message is taken twice."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    return answer_already_given(tracker.events, message_id) if tracker is not None else None
+
+
 async def resolve_menu_reply(request: Request, sender_id: str, text: str) -> str:
     """The payload of the button a bare number picks, else the text as it came."""
     if parse_menu_number(text) is None:
@@ -134,13 +166,21 @@ class MenuRestInput(InputChannel):
             if not isinstance(text, str):
                 return response.json({"error": "a 'message' string is required"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            text = await resolve_menu_reply(request, sender_id, text)
+            message_id = body.get("message_id")
+            if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS:
+                message_id = None
             collector = MetadataCollectingOutputChannel(self.name())
             started = time.monotonic()
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
-                )
+                replay = message_id is not None and body.get("replay") is True
+                given = await replayed_answer(request, sender_id, message_id) if replay and message_id else None
+                if given is not None:
+                    for message in given:
+                        await collector.send_response(sender_id, message)
+                else:
+                    text = await resolve_menu_reply(request, sender_id, text)
+                    await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name(),
+                                                     metadata=metadata, message_id=message_id))
             except Exception:  # noqa: BLE001 - answer the client, keep the details in the log
                 logger.exception("Could not process a message on the REST channel.")
                 return response.json({"error": "the assistant could not process this message"}, status=500)

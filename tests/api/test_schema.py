@@ -238,7 +238,7 @@ def test_the_migrations_go_down_and_up_again(database_url):
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
-    assert version == "0004"
+    assert version == "0005"
 
 
 def test_api_processes_starting_together_migrate_once(postgres_url):
@@ -254,5 +254,5 @@ def test_api_processes_starting_together_migrate_once(postgres_url):
         list(pool.map(upgrade, [url] * 4))  # an exception in any would be raised here
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
     engine.dispose()

@@ -80,6 +80,7 @@ def standin():
 def standin_url(standin):
     url, state = standin
     state.clear()
+    state.recover()
     return url
 
 
@@ -374,3 +375,125 @@ def test_the_cli_log_redacts_numbers_and_leaves_out_polls(restore_logging):
     assert f'127.0.0.1:5002 - "POST /2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json HTTP/1.1" 201' in lines
     assert "accepted SM1 to [phone]" in lines
     assert "5550142" not in lines and "Logging error" not in lines
+
+
+# --- the failure switch ---------------------------------------------------------------
+
+
+def fail(url: str, **switch: Any) -> requests.Response:
+    return requests.post(url + "/_standin/fail", json=switch, timeout=5)
+
+
+def recover(url: str) -> None:
+    requests.delete(url + "/_standin/fail", timeout=5).raise_for_status()
+
+
+@pytest.mark.parametrize("status, code", [(503, 20503), (500, 20500), (429, 20429)])
+def test_a_failure_answers_its_status_count_times_creates_nothing_then_recovers(messenger, standin_url, status,
+                                                                                code):
+    assert fail(standin_url, status=status, count=2).status_code == 204
+    for _ in range(2):
+        with pytest.raises(SendFailed) as failure:
+            messenger.send(PARENT, "not now")
+        assert (failure.value.status, failure.value.code) == (status, code)
+        assert failure.value.retryable and not failure.value.unconfirmed
+    assert recorded(standin_url) == []
+    messenger.send(PARENT, "now it works")
+    assert [m["body"] for m in recorded(standin_url)] == ["now it works"]
+
+
+def test_the_failure_answer_is_twilio_shaped(standin_url):
+    fail(standin_url, status=503).raise_for_status()
+    response = raw_create(standin_url, {"To": PARENT, "From": FROM_NUMBER, "Body": "hi"})
+    assert response.status_code == 503
+    assert response.json() == {"code": 20503, "message": "Service Unavailable",
+                               "more_info": "https://www.twilio.com/docs/errors/20503", "status": 503}
+    assert raw_create(standin_url, {"To": PARENT, "From": FROM_NUMBER, "Body": "hi"}).status_code == 201
+
+
+def test_a_failure_can_let_requests_through_first(messenger, standin_url):
+    fail(standin_url, status=503, count=1, after=2).raise_for_status()
+    messenger.send(PARENT, "one")
+    messenger.send(PARENT, "two")
+    with pytest.raises(SendFailed):
+        messenger.send(PARENT, "three")
+    messenger.send(PARENT, "four")
+    assert [m["body"] for m in recorded(standin_url)] == ["one", "two", "four"]
+
+
+def test_a_failure_without_a_count_lasts_until_deleted(messenger, standin_url):
+    fail(standin_url, status=503, count=None).raise_for_status()
+    for _ in range(3):
+        with pytest.raises(SendFailed):
+            messenger.send(PARENT, "still down")
+    recover(standin_url)
+    messenger.send(PARENT, "back")
+    assert [m["body"] for m in recorded(standin_url)] == ["back"]
+
+
+def test_a_refusal_can_be_switched_on_and_is_not_retryable(messenger, standin_url):
+    fail(standin_url, status=400, code=21211).raise_for_status()
+    with pytest.raises(SendFailed) as failure:
+        messenger.send(PARENT, "refused")
+    assert (failure.value.status, failure.value.code) == (400, 21211)
+    assert not failure.value.retryable and not failure.value.unconfirmed
+
+
+@pytest.mark.parametrize("switch", [{"status": 200}, {"status": 502}, {"status": 400, "code": 99999},
+                                    {"status": 503, "count": 0}, {"status": 503, "after": -1},
+                                    {"status": 0, "hold_seconds": 0}])
+def test_a_failure_the_standin_cannot_play_is_refused(standin_url, switch):
+    assert fail(standin_url, **switch).status_code == 422
+    assert raw_create(standin_url, {"To": PARENT, "From": FROM_NUMBER, "Body": "hi"}).status_code == 201
+
+
+def test_an_answer_held_back_is_a_read_timeout_and_unconfirmed(settings, standin_url, caplog):
+    caplog.set_level(logging.WARNING, logger="api.sms.twilio_rest")
+    impatient = TwilioMessenger(settings, timeout=0.3)
+    fail(standin_url, status=0, count=1).raise_for_status()
+    try:
+        with pytest.raises(SendFailed) as failure:
+            impatient.send(PARENT, "taken, but no answer")
+    finally:
+        recover(standin_url)  # the held answer goes now
+    assert failure.value.unconfirmed and not failure.value.retryable
+    assert [m["body"] for m in recorded(standin_url)] == ["taken, but no answer"]  # Twilio did create it
+    assert "ReadTimeout" in caplog.text and "5550142" not in caplog.text and "no answer" not in caplog.text
+    impatient.send(PARENT, "answered again")  # count 1: the next one is answered
+
+
+def test_a_refused_connection_is_retryable(tmp_path, receiver, caplog):
+    caplog.set_level(logging.WARNING, logger="api.sms.twilio_rest")
+    nobody = TwilioMessenger(make_settings(tmp_path, serve_nothing(), receiver.url))
+    with pytest.raises(SendFailed) as failure:
+        nobody.send(PARENT, "nobody listens")
+    assert failure.value.retryable and not failure.value.unconfirmed
+    assert (failure.value.code, failure.value.status) == (None, None)
+    assert "5550142" not in caplog.text
+
+
+def test_a_connection_dropped_after_the_request_is_unconfirmed(tmp_path, receiver):
+    """A server that reads the request and hangs up without an answer (as a proxy or a
+    crashing Twilio edge may): the message may exist, so it is not retryable."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def hang_up() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    try:
+        dropping = TwilioMessenger(make_settings(tmp_path, f"http://127.0.0.1:{port}", receiver.url))
+        with pytest.raises(SendFailed) as failure:
+            dropping.send(PARENT, "lost in the middle")
+    finally:
+        thread.join(timeout=5)
+        server.close()
+    assert failure.value.unconfirmed and not failure.value.retryable

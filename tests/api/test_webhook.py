@@ -125,7 +125,10 @@ def test_turn_goes_to_rasa_under_the_pseudonym_and_comes_back_as_twiml(client, s
     response = text_the_bot(client, "hello")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
     pseudonym = contact_id(PARENT, settings.contact_id_secret_bytes)
-    assert rasa_peer.received == [{"sender": pseudonym, "message": "hello"}]
+    (stored,) = rows(settings, InboundMessage)
+    # Named by its inbox row, so that a retry of it can be recognized (first try: no replay).
+    assert rasa_peer.received == [{"sender": pseudonym, "message": "hello", "message_id": f"inbound-{stored.id}",
+                                   "replay": False}]
     parts = twiml_messages(response)
     # No language yet: the one-time privacy notice in every shipped language, then the reply.
     assert "Reply STOP to opt out" in parts[0] and "Responda ALTO" in parts[0] and segment_count(parts[0]) <= 3
@@ -216,7 +219,7 @@ def test_opted_out_contact_gets_nothing_until_start(client, settings, rasa_peer)
     (welcome,) = twiml_messages(text_the_bot(client, "START"))
     assert "Welcome back" in welcome
     assert twiml_messages(text_the_bot(client, "hello again"))
-    assert rasa_peer.received == [{"sender": rows(settings, Contact)[0].id, "message": "hello again"}]
+    assert [(r["sender"], r["message"]) for r in rasa_peer.received] == [(rows(settings, Contact)[0].id, "hello again")]
 
 
 def test_opt_out_cancels_scheduled_reminders(client, settings, rasa_peer):
@@ -298,7 +301,9 @@ def test_dead_rasa_gets_an_apology_and_the_message_is_kept_then_retried(client, 
     time.sleep(settings.TURN_RETRY_BASE_SECONDS + 0.1)
     services = client.app.state.services
     client.portal.call(services.scheduler.run_once)
-    assert rasa_peer.received == [{"sender": kept.contact_id, "message": "hello"}]
+    # Sent again as a replay: had the first try reached the bot, it would answer from its tracker.
+    assert rasa_peer.received == [{"sender": kept.contact_id, "message": "hello", "message_id": f"inbound-{kept.id}",
+                                   "replay": True}]
     (sent,) = standin_messages(twilio_standin)
     assert sent["body"].endswith("ok")
     assert rows(settings, InboundMessage)[0].status == "answered"
@@ -324,7 +329,7 @@ def test_kept_message_goes_to_rasa_before_the_next_one(client, settings, rasa_pe
     rasa_peer.status = 200
     rasa_peer.received.clear()
     text_the_bot(client, "second")
-    assert [r["message"] for r in rasa_peer.received] == ["first", "second"]
+    assert [(r["message"], r["replay"]) for r in rasa_peer.received] == [("first", True), ("second", False)]
 
 
 def test_rasa_that_answers_nothing_counts_as_down(client, settings, rasa_peer):
@@ -434,3 +439,39 @@ def test_a_database_error_never_logs_the_rows_values(database_url):
         with pytest.raises(IntegrityError) as raised:
             session.commit()
     assert "private words" not in str(raised.value)
+
+
+# --- the database failing under the webhook (with real servers: tests/faults) ----------------
+
+
+def database_gone(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("SELECT 1", None, Exception("connection refused"))
+
+
+def test_a_database_failure_is_a_503_twilio_retries_and_claims_nothing(client, settings, rasa_peer, monkeypatch,
+                                                                        caplog):
+    from api.sms.gateway import SmsGateway
+
+    params = inbound_params("my kid's private words")
+    with monkeypatch.context() as patched:
+        patched.setattr(SmsGateway, "_contact", database_gone)
+        refused = post_signed(client, SMS, params)
+    assert refused.status_code == 503 and refused.headers["retry-after"].isdigit()
+    assert refused.headers["content-type"].startswith("text/plain") and "<Response" not in refused.text
+    assert nothing_stored(settings) and rasa_peer.received == []
+    assert "private words" not in caplog.text and PARENT[2:] not in caplog.text
+    # Twilio's retry of the same MessageSid, the database back: one turn.
+    again = post_signed(client, SMS, params)
+    assert again.status_code == 200 and twiml_messages(again)[-1].endswith("ok")
+    assert count(settings, InboundMessage) == 1 and len(rasa_peer.received) == 1
+
+
+def test_a_reply_the_database_cannot_record_still_reaches_the_parent(client, settings, rasa_peer, monkeypatch):
+    """The turn is answered, and marked so, when recording the reply fails: a 503 then
+    would make Twilio's retry a duplicate that gets nothing."""
+    monkeypatch.setattr("api.sms.gateway.record_twiml", database_gone)
+    response = text_the_bot(client, "hello")
+    assert response.status_code == 200 and twiml_messages(response)[-1].endswith("ok")
+    assert [row.status for row in rows(settings, InboundMessage)] == ["answered"]

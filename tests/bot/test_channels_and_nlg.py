@@ -107,3 +107,15 @@ async def test_a_bare_number_picks_the_last_menus_button_and_other_replies_read_
     for text in ("my son keeps missing school", "1 3", ""):  # not a menu choice: the tracker is not read
         assert await resolve_menu_reply(request, "c_menu", text) == text
     assert store.retrieved == 3
+
+
+def test_the_answer_already_given_to_a_message_is_what_followed_it():
+    from bot.rasa.channels import answer_already_given
+
+    events = [UserUttered("hi", message_id="inbound-1"), BotUttered("Pick one", {"buttons": [{"title": "English"}]},
+                                                                    {"language": "en"}),
+              BotUttered("Or type it"), UserUttered("1", message_id="inbound-2"), BotUttered("OK")]
+    assert answer_already_given(events, "inbound-1") == [
+        {"text": "Pick one", "buttons": [{"title": "English"}], "language": "en"}, {"text": "Or type it"}]
+    assert answer_already_given(events, "inbound-2") == [{"text": "OK"}]
+    assert answer_already_given(events, "inbound-3") is None

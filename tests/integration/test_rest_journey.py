@@ -136,3 +136,28 @@ def test_dead_action_server_loses_nothing(stack, sender):
     reply = texts(stack.say(sender, "help"))
     assert "show my plan" in reply
     assert "2D Outstanding attendance: LAUSD will ensure outstanding attendance" in reply
+
+
+def user_turns_in_tracker(stack, sender):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{stack.tmp / 'tracker.db'}")
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                   {"s": sender}).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_a_replayed_message_the_bot_has_is_answered_from_its_tracker_not_taken_twice(stack, sender):
+    stack.say(sender, "hi")
+    first = stack.post({"sender": sender, "message": "1", "message_id": "inbound-41", "replay": False})[1]
+    assert "OK, I'll write in English." in texts(first)
+    again = stack.post({"sender": sender, "message": "1", "message_id": "inbound-41", "replay": True})[1]
+    assert texts(again) == texts(first) and buttons(again) == buttons(first)
+    assert again[-1]["metadata"]["summary"]["language"] == "en"
+    assert user_turns_in_tracker(stack, sender) == 2
+    # A replay the bot never saw is an ordinary turn ("1": Let's start).
+    unseen = stack.post({"sender": sender, "message": "1", "message_id": "inbound-42", "replay": True})[1]
+    assert "Which pillar" in texts(unseen)
+    assert user_turns_in_tracker(stack, sender) == 3
