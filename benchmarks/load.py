@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -308,6 +309,8 @@ def run(target: Target, rates: list[float], seconds: float) -> None:
 
 
 def main() -> None:
+    # Stopped with a signal, the servers it started are stopped too (the context managers run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="2,10,20,30,40,60", help="messages a second, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long each rate sends")

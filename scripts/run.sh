@@ -76,9 +76,11 @@ The Family Guide Assistant is running.
 To use a real Twilio number, stop this, then start it with
   ENVIRONMENT=production PUBLIC_BASE_URL=https://<your public host> TWILIO_ACCOUNT_SID=AC... \\
   TWILIO_AUTH_TOKEN=... TWILIO_FROM_NUMBER=+1... PHONE_ENCRYPTION_KEY=... CONTACT_ID_SECRET=... make run
-and set the number's "A message comes in" webhook (HTTP POST) to
-  https://<your public host>/webhooks/twilio/sms
+(and TWILIO_WEBHOOK_OVERRIDES='rc=3&rp=5xx') and set the number's "A message comes in" webhook
+(HTTP POST) to
+  https://<your public host>/webhooks/twilio/sms#rc=3&rp=5xx
 PUBLIC_BASE_URL must be exactly the URL Twilio calls: request signatures are checked against it.
+The fragment makes Twilio send a message again when the api answers 503 (its database down).
 MSG
 if [ "${1:-}" = "--background" ]; then exit 0; fi
 echo "Press Ctrl-C to stop."

@@ -32,6 +32,8 @@ from api.core.identity import MIN_SECRET_BYTES, PhoneCipher, normalize_address
 logger = logging.getLogger(__name__)
 
 PLACEHOLDERS = frozenset({"", "changethis", "secret"})
+# Twilio's connection overrides: two-letter keys and plain values, "&"-separated.
+_OVERRIDES_PATTERN = r"^([a-z]{2}=[A-Za-z0-9,.-]+(&[a-z]{2}=[A-Za-z0-9,.-]+)*)?$"
 SECRET_FIELDS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PHONE_ENCRYPTION_KEY", "CONTACT_ID_SECRET")
 # Twilio's documented test "From" number: valid, never delivers. For local runs only.
 LOCAL_FROM_NUMBER = "+15005550006"
@@ -64,6 +66,10 @@ class Settings(BaseSettings):
     # Webhook parameter names to accept beyond those Twilio documents, comma-separated:
     # unknown names are refused (api/sms/inbound.py), and Twilio adds some without notice.
     TWILIO_EXTRA_PARAMETERS: str = ""
+    # The connection overrides given after "#" in the webhook URL at Twilio ("rc=3&rp=5xx":
+    # retry a 5xx answer, as the api gives when its database fails). A fragment never
+    # reaches the api, so a signature is checked over the URL both without and with it.
+    TWILIO_WEBHOOK_OVERRIDES: str = Field(default="", pattern=_OVERRIDES_PATTERN)
 
     # Fernet key(s), comma-separated to rotate. Secrets stay out of repr(settings).
     PHONE_ENCRYPTION_KEY: str | None = Field(default=None, repr=False)

@@ -48,6 +48,13 @@ def public_url(base_url: str, request: Request) -> str:
     return f"{base_url}{request.url.path}" + (f"?{query}" if query else "")
 
 
+def signed_urls(base_url: str, request: Request, overrides: str) -> list[str]:
+    """The URLs Twilio may have signed: the one it was given, with its connection
+    overrides' fragment if it has one, and without it."""
+    url = public_url(base_url, request)
+    return [url, f"{url}#{overrides}"] if overrides else [url]
+
+
 async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]:
     try:
         raw = await read_limited_body(request, MAX_BODY_BYTES)
@@ -60,7 +67,9 @@ async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]
     form = single_valued(pairs)
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(services.settings.TWILIO_AUTH_TOKEN)
-    if not signature or not validator.validate(public_url(services.settings.PUBLIC_BASE_URL, request), form, signature):
+    settings = services.settings
+    urls = signed_urls(settings.PUBLIC_BASE_URL, request, settings.TWILIO_WEBHOOK_OVERRIDES)
+    if not signature or not any(validator.validate(url, form, signature) for url in urls):
         logger.warning("Refused a webhook with a missing or invalid Twilio signature.")
         raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid Twilio signature")
     return form

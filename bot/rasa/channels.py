@@ -110,8 +110,11 @@ async def recent_bot_events(request: Request, sender_id: str) -> list[dict[str, 
 
 def answer_already_given(events: Any, message_id: str) -> list[dict[str, Any]] | None:
     """The bot's messages that followed the parent's message `message_id`, as they were
-    sent, when the conversation has that message; else None. The tracker is saved once a
-    turn is over, so a message found here was answered whole."""
+    sent, when the conversation has that message and the bot answered it; else None. The
+    tracker is saved once a turn is over, so an answer found here is whole. A message with
+    no answer after it (Rasa keeps the message when a custom action fails, say with the
+    action server down) was never answered: it is taken again, as the api expects of a
+    bot that answers every message."""
     found, answer = False, []
     for event in events:
         if isinstance(event, UserUttered):
@@ -121,7 +124,7 @@ def answer_already_given(events: Any, message_id: str) -> list[dict[str, Any]] |
         elif found and isinstance(event, BotUttered):
             data = {key: value for key, value in (event.data or {}).items() if value}
             answer.append({"text": event.text, **data, **(event.metadata or {})})
-    return answer if found else None
+    return answer if found and answer else None
 
 
 async def replayed_answer(request: Request, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:

@@ -16,7 +16,9 @@ from api.sms.segments import segment_count
 from tests.api.conftest import (
     AUTH_TOKEN,
     PARENT,
+    PUBLIC_BASE_URL,
     inbound_params,
+    make_settings,
     post_signed,
     sign,
     standin_messages,
@@ -72,6 +74,29 @@ def test_signature_for_another_url_is_refused(client, settings):
     other = RequestValidator(AUTH_TOKEN).compute_signature("https://evil.example.com" + SMS, params)
     assert post_signed(client, SMS, params, signature=other).status_code == 403
     assert nothing_stored(settings)
+
+
+@pytest.mark.parametrize(("signed_fragment", "accepted"), [("", True), ("#rc=3&rp=5xx", True), ("#rc=5&rp=all", False)])
+def test_a_signature_over_the_webhook_urls_connection_overrides_is_accepted(app_for, signed_fragment, accepted):
+    client = app_for(TWILIO_WEBHOOK_OVERRIDES="rc=3&rp=5xx")
+    params = inbound_params("hello")
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + SMS + signed_fragment, params)
+    assert post_signed(client, SMS, params, signature=signature).status_code == (200 if accepted else 403)
+
+
+def test_without_overrides_configured_a_signature_over_a_fragment_is_refused(client):
+    params = inbound_params("hello")
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + SMS + "#rc=3&rp=5xx", params)
+    assert post_signed(client, SMS, params, signature=signature).status_code == 403
+
+
+@pytest.mark.parametrize("overrides", ["rc=3&rp=5xx#x", "rc=3 rp=5xx", "<script>", "rc="])
+def test_malformed_overrides_are_refused(tmp_path, overrides):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        make_settings(tmp_path, "sqlite://", "http://127.0.0.1:1", "http://127.0.0.1:2",
+                      TWILIO_WEBHOOK_OVERRIDES=overrides)
 
 
 def test_invalid_utf8_is_a_bad_request(client, settings):

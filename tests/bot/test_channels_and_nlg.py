@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa.channels import MetadataCollectingOutputChannel, SmsRestInput, resolve_menu_reply
@@ -119,3 +119,13 @@ def test_the_answer_already_given_to_a_message_is_what_followed_it():
         {"text": "Pick one", "buttons": [{"title": "English"}], "language": "en"}, {"text": "Or type it"}]
     assert answer_already_given(events, "inbound-2") == [{"text": "OK"}]
     assert answer_already_given(events, "inbound-3") is None
+
+
+def test_a_message_the_bot_never_answered_is_taken_again():
+    from bot.rasa.channels import answer_already_given
+
+    # Rasa keeps the message when the action server is down, with no answer after it.
+    events = [UserUttered("hi", message_id="inbound-1"), BotUttered("Pick one"),
+              UserUttered("lets start", message_id="inbound-2"), ActionExecuted("action_listen")]
+    assert answer_already_given(events, "inbound-2") is None
+    assert answer_already_given(events, "inbound-1") == [{"text": "Pick one"}]
