@@ -101,8 +101,8 @@ test-load: train setup-api setup-test-system
 	@$(API_VENV)/bin/python -m pytest tests/under_load -q -p no:cacheprovider
 
 test-faults: setup-api setup-test-system
-	@echo "==> faults: PostgreSQL restarted and read-only under a running api, two api processes sending reminders and taking one message at once"
-	@$(API_VENV)/bin/python -m pytest tests/faults -q -p no:cacheprovider
+	@echo "==> faults: PostgreSQL restarted, read-only and on a full disk under a running api, two api processes sending reminders and taking one message at once"
+	@$(API_VENV)/bin/python -m pytest tests/faults -q -rs -p no:cacheprovider
 
 test-sms: train setup-api
 	@echo "==> integration: whole SMS journeys through the api's Twilio webhook to the real Rasa + action server"

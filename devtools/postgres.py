@@ -52,13 +52,13 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[Cluster]:
-    """A new cluster (user fga, trust) on a free loopback port, in a temporary directory,
-    gone at the end."""
+def running_cluster(under: Path | None = None) -> Iterator[Cluster]:
+    """A new cluster (user fga, trust) on a free loopback port, in a temporary directory
+    (inside `under` if given: a small filesystem, for the full-disk test), gone at the end."""
     initdb, pg_ctl = server_binary("initdb"), server_binary("pg_ctl")
     if not initdb or not pg_ctl:
         raise RuntimeError("PostgreSQL server binaries not found: run `make setup-test-system` (it installs them)")
-    base = Path(tempfile.mkdtemp(prefix="fga-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="fga-pg-", dir=under))
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()
     as_user: list[str] = []

@@ -23,13 +23,32 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+# SQLSTATE read_only_sql_transaction: the server took a write as a standby would.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_read_only_error(error: BaseException | None) -> bool:
+    return getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE
+
+
 def make_engine(url: str) -> Engine:
     # hide_parameters: a database error's message would otherwise carry the row's values
     # (a message body, an encrypted number) into the log with the traceback.
     url = normalize_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+        @event.listens_for(engine, "handle_error")
+        def _read_only_drops_the_pool(context: Any) -> None:
+            # After a failover the old primary answers as a read-only standby, and every
+            # pooled connection still points at it (pre-ping passes: it is up). Taken as
+            # a disconnect, the whole pool is dropped and the next connection goes to
+            # whatever the host name now names, the new primary.
+            if is_read_only_error(context.original_exception):
+                context.is_disconnect = True
+
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True)

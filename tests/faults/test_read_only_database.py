@@ -3,10 +3,7 @@ sessions ended so that its new ones are read-only, as after a failover to a stan
 inbound SMS gets a 503 that claims nothing and nothing is stored, the web chat gets its
 clear "unavailable" answer, /readyz says not ready while /healthz stays up. Switched back,
 the same messages are accepted, each stored once.
-
-A full disk cannot be simulated safely here (it would fill the machine's own disk, or
-need a small mounted filesystem and root); PostgreSQL answers one with errors on writes
-(or stops), which the api meets as the two faults tested here."""
+A full disk: test_full_disk.py."""
 from __future__ import annotations
 
 import httpx
