@@ -98,13 +98,16 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of the process tree so far."""
+    """User and system CPU time of the process tree so far, the children that ended
+    included: each live member's own time and that of the children it waited for
+    (cutime, cstime), so a PostgreSQL backend that exits moves its time to the
+    postmaster's count instead of taking it out of the total."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for member in tree_pids(pid):
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = (Path("/proc") / str(member) / "stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            total += sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
     return total
 
 
