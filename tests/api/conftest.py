@@ -156,8 +156,9 @@ def standin_messages(standin: Any, to: str | None = None) -> list[dict[str, Any]
 # --- settings, app, signed requests -------------------------------------------------------
 
 
-def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(
+def settings_values(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str) -> dict[str, Any]:
+    """What every api under test is given, in the tests' process or as a process of its own."""
+    return dict(
         ENVIRONMENT="local",
         DATABASE_URL=database_url,
         RASA_URL=rasa_url,
@@ -171,10 +172,12 @@ def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: 
         LOCAL_SECRETS_FILE=str(tmp_path / "secrets.json"),
         # Never the checkout's own var/ stores: a retention pass in a test would purge them.
         RASA_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-        RASA_REPLY_BUDGET_SECONDS=2.0,
-        TURN_RETRY_BASE_SECONDS=1.0,
     )
-    values.update(overrides)
+
+
+def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> Settings:
+    values = settings_values(tmp_path, database_url, rasa_url, twilio_url)
+    values.update(RASA_REPLY_BUDGET_SECONDS=2.0, TURN_RETRY_BASE_SECONDS=1.0, **overrides)
     return Settings(**values)
 
 

@@ -30,10 +30,9 @@ from devtools.twilio_standin import create_standin_app, serve_in_thread
 from tests.api.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    PHONE_KEY,
-    PUBLIC_BASE_URL,
     free_port,
     inbound_params,
+    settings_values,
     sign,
 )
 
@@ -108,24 +107,9 @@ def running_standin() -> Iterator[Standin]:
 def api_env(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> dict[str, str]:
     """The environment of an api process (api/core/settings.py). The secrets are given, not
     generated, so every process reads the same contact ids and phone numbers."""
-    values: dict[str, Any] = dict(
-        ENVIRONMENT="local",
-        DATABASE_URL=database_url,
-        RASA_URL=rasa_url,
-        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+15005550006",
-        TWILIO_API_BASE_URL=twilio_url,
-        PHONE_ENCRYPTION_KEY=PHONE_KEY,
-        CONTACT_ID_SECRET=CONTACT_ID_SECRET,
-        LOCAL_SECRETS_FILE=str(tmp_path / "secrets.json"),
-        RASA_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-        READINESS_CACHE_SECONDS=0,
-        RASA_REPLY_BUDGET_SECONDS=5,
-        RASA_TURN_TIMEOUT_SECONDS=5,
-        SCHEDULER_POLL_SECONDS=0.2,
-    )
+    values = settings_values(tmp_path, database_url, rasa_url, twilio_url)
+    values.update(CONTACT_ID_SECRET=CONTACT_ID_SECRET, READINESS_CACHE_SECONDS=0, RASA_REPLY_BUDGET_SECONDS=5,
+                  RASA_TURN_TIMEOUT_SECONDS=5, SCHEDULER_POLL_SECONDS=0.2)
     values.update(overrides)
     return {**os.environ, **{name: str(value) for name, value in values.items()}}
 

@@ -17,9 +17,9 @@ from api.core.identity import PhoneCipher, contact_id
 from api.core.models import utcnow
 from api.outbound.store import schedule
 from devtools.sms_console import parse_twiml
+from tests.api.conftest import PHONE_KEY
 from tests.faults.servers import (
     CONTACT_ID_SECRET,
-    PHONE_KEY,
     Apis,
     answers_in,
     api_env,

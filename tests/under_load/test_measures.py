@@ -16,7 +16,8 @@ PARENT = """
 import subprocess, sys, time
 print("start", flush=True)
 sys.stdin.readline()
-subprocess.run([sys.executable, "-c", "import time\\nend = time.process_time() + 0.5\\nwhile time.process_time() < end: pass"])
+BURN = "import time\\nend = time.process_time() + 0.5\\nwhile time.process_time() < end: pass"
+subprocess.run([sys.executable, "-c", BURN])
 print("done", flush=True)
 time.sleep(60)
 """
