@@ -80,7 +80,9 @@ def database_url(request, tmp_path) -> str:
 @dataclass
 class RasaPeer:
     """Answers POST /webhooks/sms/webhook and /webhooks/rest/webhook like Rasa's REST
-    channel, as a test scripts it."""
+    channel, as a test scripts it. Like the project's channel (bot/rasa/channels.py), a
+    message sent again as a replay that it has answered before gets that answer again
+    and is not taken as a new turn."""
 
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -92,6 +94,8 @@ class RasaPeer:
     delay_seconds: float = 0.0
     status: int = 200
     root_requests: int = 0  # the api's reachability checks
+    answered: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by message_id
+    replayed: list[dict[str, Any]] = field(default_factory=list)  # replays answered from `answered`
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -106,6 +110,10 @@ class RasaPeer:
         @app.post("/webhooks/rest/webhook")
         async def webhook(request: Request) -> JSONResponse:
             body = await request.json()
+            message_id = body.get("message_id")
+            if body.get("replay") is True and message_id in self.answered:
+                self.replayed.append(body)
+                return JSONResponse(self.answered[message_id])
             self.paths.append(request.url.path)
             self.received.append(body)
             if self.delay_seconds:
@@ -113,7 +121,10 @@ class RasaPeer:
             if self.status != 200:
                 return JSONResponse({"error": "scripted failure"}, status_code=self.status)
             reply = self.replies.pop(0) if self.replies else self.default_reply
-            return JSONResponse([{"recipient_id": body["sender"], **message} for message in reply])
+            answer = [{"recipient_id": body["sender"], **message} for message in reply]
+            if message_id and answer:
+                self.answered[message_id] = answer
+            return JSONResponse(answer)
 
         return app
 
