@@ -188,7 +188,8 @@ def settings_values(tmp_path: Path, database_url: str, rasa_url: str, twilio_url
 
 def make_settings(tmp_path: Path, database_url: str, rasa_url: str, twilio_url: str, **overrides: Any) -> Settings:
     values = settings_values(tmp_path, database_url, rasa_url, twilio_url)
-    values.update(RASA_REPLY_BUDGET_SECONDS=2.0, TURN_RETRY_BASE_SECONDS=1.0, **overrides)
+    values.update(RASA_REPLY_BUDGET_SECONDS=2.0, TURN_RETRY_BASE_SECONDS=1.0)
+    values.update(overrides)
     return Settings(**values)
 
 
