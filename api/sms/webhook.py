@@ -66,8 +66,8 @@ async def signed_form(request: Request, services: ServicesDep) -> dict[str, str]
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body must be UTF-8 form data") from None
     form = single_valued(pairs)
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(services.settings.TWILIO_AUTH_TOKEN)
     settings = services.settings
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     urls = signed_urls(settings.PUBLIC_BASE_URL, request, settings.TWILIO_WEBHOOK_OVERRIDES)
     if not signature or not any(validator.validate(url, form, signature) for url in urls):
         logger.warning("Refused a webhook with a missing or invalid Twilio signature.")

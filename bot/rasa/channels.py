@@ -114,17 +114,18 @@ def answer_already_given(events: Any, message_id: str) -> list[dict[str, Any]] |
     tracker is saved once a turn is over, so an answer found here is whole. A message with
     no answer after it (Rasa keeps the message when a custom action fails, say with the
     action server down) was never answered: it is taken again, as the api expects of a
-    bot that answers every message."""
-    found, answer = False, []
+    bot that answers every message; the answer is then the one after its last taking."""
+    answer: list[dict[str, Any]] = []
+    collecting = False
     for event in events:
         if isinstance(event, UserUttered):
-            if found:
-                break
-            found = event.message_id == message_id
-        elif found and isinstance(event, BotUttered):
+            collecting = event.message_id == message_id
+            if collecting:
+                answer = []
+        elif collecting and isinstance(event, BotUttered):
             data = {key: value for key, value in (event.data or {}).items() if value}
             answer.append({"text": event.text, **data, **(event.metadata or {})})
-    return answer if found and answer else None
+    return answer or None
 
 
 async def replayed_answer(request: Request, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:

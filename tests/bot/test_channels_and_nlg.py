@@ -129,3 +129,14 @@ def test_a_message_the_bot_never_answered_is_taken_again():
               UserUttered("lets start", message_id="inbound-2"), ActionExecuted("action_listen")]
     assert answer_already_given(events, "inbound-2") is None
     assert answer_already_given(events, "inbound-1") == [{"text": "Pick one"}]
+
+
+def test_a_message_taken_again_is_answered_from_its_answered_turn():
+    from bot.rasa.channels import answer_already_given
+
+    # Unanswered the first time (the action server down), taken again and answered: a
+    # third try gets that answer, not a third turn.
+    events = [UserUttered("lets start", message_id="inbound-2"), ActionExecuted("action_listen"),
+              UserUttered("lets start", message_id="inbound-2"), BotUttered("Which pillar?"),
+              UserUttered("1", message_id="inbound-3"), BotUttered("Pillar 1")]
+    assert answer_already_given(events, "inbound-2") == [{"text": "Which pillar?"}]

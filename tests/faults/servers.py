@@ -73,6 +73,11 @@ def query(database_url: str, sql: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
+def stored(database_url: str, sid: str) -> int:
+    """How many inbound messages with this MessageSid the api's database holds."""
+    return query(database_url, "SELECT count(*) FROM inbound_messages WHERE message_sid = :sid", sid=sid)[0][0]
+
+
 def disconnect_everyone(cluster: Cluster, database_url: str) -> int:
     """Ends every session on that database (the api's pooled connections among them)."""
     with admin(cluster) as engine, engine.connect() as connection:

@@ -26,7 +26,7 @@ from tests.faults.servers import (
     migrate,
     new_delivery,
     post_inbound,
-    query,
+    stored,
 )
 
 DISK_BYTES = 160 * 1024 * 1024
@@ -65,10 +65,6 @@ def fill(disk: Path) -> Path:
             stream.write(b"\0" * 1024)
     assert shutil.disk_usage(disk).free < 64 * 1024
     return filler
-
-
-def stored(database_url: str, sid: str) -> int:
-    return query(database_url, "SELECT count(*) FROM inbound_messages WHERE message_sid = :sid", sid=sid)[0][0]
 
 
 def test_a_full_disk_stores_nothing_acknowledges_nothing_and_recovers(small_cluster, rasa_peer, standin, apis,

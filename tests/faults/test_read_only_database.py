@@ -3,6 +3,7 @@ sessions ended so that its new ones are read-only, as after a failover to a stan
 inbound SMS gets a 503 that claims nothing and nothing is stored, the web chat gets its
 clear "unavailable" answer, /readyz says not ready while /healthz stays up. Switched back,
 the same messages are accepted, each stored once.
+
 A full disk: test_full_disk.py."""
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.faults.servers import (
     migrate,
     new_delivery,
     post_inbound,
-    query,
+    stored,
 )
 
 CHAT = "/api/chat"
@@ -40,10 +41,6 @@ def set_read_only(cluster, database_url: str, read_only: bool) -> None:
 
 def chat(api_url: str, **body) -> httpx.Response:
     return httpx.post(f"{api_url}{CHAT}", json=body, headers={"Origin": PUBLIC_BASE_URL}, timeout=15)
-
-
-def stored(database_url: str, sid: str) -> int:
-    return query(database_url, "SELECT count(*) FROM inbound_messages WHERE message_sid = :sid", sid=sid)[0][0]
 
 
 def test_a_read_only_database_stores_nothing_acknowledges_nothing_and_recovers(
