@@ -960,6 +960,23 @@ TOPICS = [
     ("la junta es de la 1 a las 3", "es", None),
     ("no hay suficientes sustitutos", "es", "5A"),
     ("faltan maestros sustitutos", "es", "5A"),
+    # worries added by the English helper
+    ("does anyone check if the teachers are actually teaching", "en", "1A"),
+    ("my daughter says class is boring and they just watch youtube", "en", "1A"),
+    ("he failed a class and needs to make up the credit", "en", "1C"),
+    ("she keeps falling behind the other kids in her class", "en", "1C"),
+    ("the walk to school feels dangerous", "en", "2A"),
+    ("kids keep picking on my daughter", "en", "2A"),
+    ("my son comes home starving, the lunch is too small", "en", "2B"),
+    ("is there a therapist or psychologist on campus", "en", "2B"),
+    ("she melts down when things dont go her way", "en", "2C"),
+    ("he keeps getting sent to the office for talking back", "en", "2C"),
+    ("he is late almost every day because of the bus", "en", "2D"),
+    ("my son refuses to get up for school", "en", "2D"),
+    ("i barely know my sons teacher", "en", "3A"),
+    ("i feel like the school doesnt want parents around", "en", "3A"),
+    ("the office never picks up the phone", "en", "3B"),
+    ("i find out about events after they happen", "en", "3B"),
 ]
 
 # (message, language): questions for the school office, many with a worry word in them
@@ -1689,6 +1706,13 @@ PILLARS = [
     ("el segundo pilar", "es", "2"),
     ("pillar 3", "es", "3"),
     ("piller #1", "es", "1"),
+    ("the one about academics and learning", "en", "1"),
+    ("pilar uno, academics", "en", "1"),
+    ("the wellness pillar", "en", "2"),
+    ("the one about joy and wellness", "en", "2"),
+    ("the family engagement one", "en", "3"),
+    ("engagement and collab", "en", "3"),
+    ("the one about families and schools working together", "en", "3"),
 ]
 
 # (message, language, the language asked for or None): learning English is not asking for it.
