@@ -977,6 +977,24 @@ TOPICS = [
     ("i feel like the school doesnt want parents around", "en", "3A"),
     ("the office never picks up the phone", "en", "3B"),
     ("i find out about events after they happen", "en", "3B"),
+    # worries added by the Spanish helper
+    ("quiero saber como revisan que los maestros ensenen bien", "es", "1A"),
+    ("lo de los maestros y la ensenanza", "es", "1A"),
+    ("hay programa de dos idiomas?", "es", "1B"),
+    ("hay algo mas avanzado para mi hijo, se aburre en clase", "es", "1B"),
+    ("mi hijo tiene iep y siento que no lo apoyan", "es", "1C"),
+    ("que hay para recuperar materias reprobadas", "es", "1C"),
+    ("se burlan de mi hija por su acento", "es", "2A"),
+    ("a mi hijo le dicen cosas por su color", "es", "2A"),
+    ("como les ensenan a respetarse entre ellos", "es", "2C"),
+    ("le pueden ensenar a manejar el estres antes de los examenes", "es", "2C"),
+    ("la consejera de asistencia me llamo por las faltas de mi hijo", "es", "2D"),
+    ("no conozco bien a la maestra de mi hijo", "es", "3A"),
+    ("quiero opinar en como gastan el dinero de la escuela", "es", "3A"),
+    ("me interesa lo de que los papas participen", "es", "3A"),
+    ("no se a quien llamar cuando tengo una duda", "es", "3B"),
+    ("nunca se que pasa en la escuela de mi hijo", "es", "3B"),
+    ("la escuela nunca me avisa nada", "es", "3B"),
 ]
 
 # (message, language): questions for the school office, many with a worry word in them
@@ -1713,6 +1731,13 @@ PILLARS = [
     ("the family engagement one", "en", "3"),
     ("engagement and collab", "en", "3"),
     ("the one about families and schools working together", "en", "3"),
+    # worries added by the Spanish helper
+    ("el de la alegria y el bienestar", "es", "2"),
+    ("el pilar de la alegria y el bienestar", "es", "2"),
+    ("lo del bienestar", "es", "2"),
+    ("el de la participacion porfa", "es", "3"),
+    ("el de que las familias y la escuela colaboren", "es", "3"),
+    ("el de lo academico", "es", "1"),
 ]
 
 # (message, language, the language asked for or None): learning English is not asking for it.
