@@ -721,6 +721,11 @@ EN_DANGER = [
     "some old guy keeps dming my 11 year old",
     "a man said he would pay my daughter for photos",
     "a guy on discord told my son to keep their chats secret",
+    "she hides cuts under her sleeves",
+    "she gave all her stuff away to her friends this week",
+    "the kids at my neighbors house never have food and are left alone",
+    "someone posted that kids shouldnt come to school tomorrow",
+    "she packed a bag last night and is gone",
 ]
 
 EN_ORDINARY = [
@@ -1321,6 +1326,9 @@ EN_ORDINARY = [
     "her boyfriend is in 10th grade",
     "my son's phone is dead",
     "we went to the er last week for his asthma",
+    "my son never gets enough food at lunch",
+    "the teacher said he should not come to school tomorrow if he has a fever",
+    "she packed a bag for the field trip",
 ]
 
 ES_DANGER = [

@@ -977,6 +977,12 @@ TOPICS = [
     ("i feel like the school doesnt want parents around", "en", "3A"),
     ("the office never picks up the phone", "en", "3B"),
     ("i find out about events after they happen", "en", "3B"),
+    ("is the teaching at this school any good", "en", "1A"),
+    ("she is in 4th and reads like a 1st grader", "en", "1A"),
+    ("he says the bathrooms are scary and older kids hang out there", "en", "2A"),
+    ("he missed almost a month last year", "en", "2D"),
+    ("i dont understand half the messages the school sends", "en", "3B"),
+    ("there is no one who speaks my language in the office", "en", "3B"),
     # worries added by the Spanish helper
     ("quiero saber como revisan que los maestros ensenen bien", "es", "1A"),
     ("lo de los maestros y la ensenanza", "es", "1A"),
@@ -1000,6 +1006,17 @@ TOPICS = [
 # (message, language): questions for the school office, many with a worry word in them
 # ("lunch", "nurse", "band", "tarea", "consejero"): never a topic, never a pillar.
 OFFICE_QUESTIONS = [
+    ("do you sleep", "en"),
+    ("can i pick up my daughter early today for a doctor appt", "en"),
+    ("she has a dentist appointment tomorrow morning", "en"),
+    ("my kid needs a dental screening form", "en"),
+    ("how do i sign my daughter up for volleyball", "en"),
+    ("how much money is on his lunch account", "en"),
+    ("i need to add $20 to her meal card", "en"),
+    ("how do i get the parentsquare app", "en"),
+    ("can i chaperone the field trip", "en"),
+    ("his laptop is frozen can the school fix it", "en"),
+    ("how do i sign up for the after school club", "en"),
     ("a que hora pasa el camion en la mañana", "es"),
     ("a que hora pasa el camion por la tarde", "es"),
     ("el camion de la escuela no paso hoy", "es"),
@@ -1219,6 +1236,7 @@ WORRIES_WITH_OFFICE_WORDS = [
 
 # (message, language, grade or None)
 GRADES = [
+    ("she is in 4th and reads like a 1st grader", "en", "4"),
     ("in 3rd", "en", "3"),
     ("she's in 3rd", "en", "3"),
     ("3rd grade", "en", "3"),
