@@ -2,10 +2,11 @@
 
 - GuideEntityExtractor: the rule-based spaCy extraction in bot.nlu.extract (grade,
   needs, priority, pillar, language) plus plain numbers, as Rasa entities.
-- SafetyOverride: a message that signals a child in danger becomes the `crisis`
-  intent with full confidence, whatever the classifier said, so the 988/911 answer
-  comes first; a crisis that only the classifier saw, in a message about one of the
-  journey's topics, is not one. Placed after the classifiers in config.yml.
+- SafetyOverride: a message that signals a child in danger (the crisis lexicon, or the
+  binary crisis model of bot/rasa/crisis.py) becomes the `crisis` intent with full
+  confidence, whatever the classifier said, so the 988/911 answer comes first; a crisis
+  that only the intent classifier saw is not one in a message about one of the
+  journey's topics or when the crisis model disagrees. Placed after the classifiers.
 - FallbackRescue: when the classifier is unsure (nlu_fallback) but the rule-based
   extractor found a topic or a child's detail, the message is read as choosing that
   topic or informing: "mi hija que falta mucho a la escuela" is a worry, not noise; an
@@ -39,6 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import parsing
 from bot.nlu import extract, language
 from bot.nlu.language import detect_language
+from bot.rasa.crisis import CRISIS_SCORE
 from bot.text import looks_like_noise
 
 CRISIS_INTENT = "crisis"
@@ -252,26 +254,69 @@ class FallbackRescue(UntrainedComponent):
         return messages
 
 
-def classifier_crisis_overruled(intent: dict[str, Any], entities: list[dict[str, Any]]) -> bool:
-    """A crisis that only the classifier saw (the crisis lexicon found nothing) in a
-    message that names one of the journey's topics: "she wants to go to college" is 1D,
-    "he has been missing a lot of school" 2D, however sure the classifier is. On both
-    older held-out sets it missed no crisis and removed 2 false alarms (recall and false
-    alarms as benchmarks/nlu.py prints them; the split by source was a one-off count)."""
-    return intent.get("name") == CRISIS_INTENT and any(e.get("entity") == "priority" for e in entities)
+def classifier_crisis_overruled(intent: dict[str, Any], entities: list[dict[str, Any]],
+                                danger_score: float | None = None, confirm_threshold: float = 0.0) -> bool:
+    """A crisis that only the intent classifier saw (the crisis lexicon found nothing) is
+    not one in a message that names one of the journey's topics ("she wants to go to
+    college" is 1D, "he has been missing a lot of school" 2D), nor when the binary crisis
+    model scores it below `confirm_threshold`: one class among thirty, it called "good
+    afternoon, I'm a parent at my kid's school" and "I need a bus pass" a crisis."""
+    if intent.get("name") != CRISIS_INTENT:
+        return False
+    return names_a_topic(entities) or (danger_score is not None and danger_score < confirm_threshold)
+
+
+def names_a_topic(entities: list[dict[str, Any]]) -> bool:
+    return any(e.get("entity") == "priority" for e in entities)
+
+
+def model_sees_danger(danger_score: float | None, entities: list[dict[str, Any]], threshold: float) -> bool:
+    """The binary crisis model (bot/rasa/crisis.py) is sure enough, in a message that
+    names none of the journey's topics (the same check as the intent classifier's)."""
+    return danger_score is not None and danger_score >= threshold and not names_a_topic(entities)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyOverride(UntrainedComponent):
+    """A message is a crisis when the crisis lexicon fires (in either language), when the
+    binary crisis model's score reaches `danger_threshold`, or when the intent classifier
+    says so and is not overruled (a topic named, or the model's score under
+    `confirm_threshold`). Thresholds chosen on the three used held-out sets
+    (benchmarks/nlu.py); without the crisis model in the pipeline only the topic check
+    overrules the classifier."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"danger_threshold": 0.6, "confirm_threshold": 0.3}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyOverride:
+        settings = {**cls.get_default_config(), **config}
+        return cls(float(settings["danger_threshold"]), float(settings["confirm_threshold"]))
+
+    def __init__(self, danger_threshold: float = 0.6, confirm_threshold: float = 0.3) -> None:
+        self.danger_threshold = danger_threshold
+        self.confirm_threshold = confirm_threshold
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text or _is_payload(text):
                 continue
+            entities = message.get(ENTITIES, []) or []
+            score = message.get(CRISIS_SCORE)
             # Both languages, always: a missed danger signal costs far more than a false alarm.
-            if any(extract.is_crisis(text, lang) for lang in LANGUAGES):
+            if any(extract.is_crisis(text, lang) for lang in LANGUAGES) or model_sees_danger(
+                score, entities, self.danger_threshold
+            ):
                 set_intent(message, CRISIS_INTENT)
-            elif classifier_crisis_overruled(message.get(INTENT) or {}, message.get(ENTITIES, []) or []):
+            elif classifier_crisis_overruled(message.get(INTENT) or {}, entities, score, self.confirm_threshold):
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != CRISIS_INTENT]
                 set_intent(message, ranking[0]["name"] if ranking else "choose_topic")
         return messages
