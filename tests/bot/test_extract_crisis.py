@@ -13,6 +13,8 @@ from bot.nlu import extract as ex
 LANGS = ("en", "es")
 
 EN_DANGER = [
+    "got his nose broken in a fight",  # a block on the bare word "nose" used to drop these
+    "the kids punched him in the nose until he bled",
     # self-harm and suicidal talk, direct and indirect
     "my son said he wants to kill himself",
     "my daughter told me she doesn't want to be alive anymore",
@@ -729,6 +731,8 @@ EN_DANGER = [
 ]
 
 EN_ORDINARY = [
+    "my son gets nosebleeds in class, can the nurse call me",
+    "she had a bloody nose at recess",
     "we had a lockdown drill today",
     "how often do they do fire drills",
     "earthquake drill is on friday",
