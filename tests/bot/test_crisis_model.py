@@ -139,3 +139,49 @@ def test_the_classifiers_crisis_needs_the_models_confirmation(intent, entities, 
     from bot.rasa.components import classifier_crisis_overruled
 
     assert classifier_crisis_overruled({"name": intent, "confidence": 0.9}, entities, score, 0.3) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("lol", True), ("his grade is murdering his gpa lol", True), ("jajaja ya me voy", True), ("jeje", True),
+     ("hahaha", True), ("😂", True), ("lmaooo", True), ("xD", True),
+     ("hola", False), ("lolly", False), ("ja", False), ("Alejandra", False), ("ajá", False), ("jk", False)],
+)
+def test_laughter_is_recognized_in_both_languages(text: str, expected: bool) -> None:
+    from bot.rasa.components import is_laughing
+
+    assert is_laughing(text) is expected
+
+
+def verdict(lexicon=False, intent="choose_topic", entities=(), score=None, laughing=False):  # type: ignore[no-untyped-def]
+    from bot.rasa.components import safety_verdict
+
+    return safety_verdict(lexicon_fired=lexicon, intent_name=intent, entities=list(entities), score=score,
+                          laughing=laughing, danger_threshold=0.6, confirm_threshold=0.3)
+
+
+TOPIC = [{"entity": "priority", "value": "2A"}]
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"lexicon": True}, "crisis"),  # the lexicon alone, always
+        ({"lexicon": True, "entities": TOPIC, "score": 0.0}, "crisis"),
+        ({"score": 0.6}, "crisis"),  # the model alone
+        ({"score": 0.6, "entities": TOPIC}, None),  # ... not in a message about a journey topic
+        ({"intent": "crisis", "score": 0.31}, None),  # the classifier, confirmed by the model: stays crisis
+        ({"intent": "crisis", "score": 0.1}, "overruled"),
+        ({"intent": "crisis", "score": None}, None),  # no model: only a topic overrules
+        ({"intent": "crisis", "entities": TOPIC}, "overruled"),
+        # laughing: two readers must agree
+        ({"lexicon": True, "score": 0.05, "laughing": True}, None),
+        ({"lexicon": True, "score": 0.4, "laughing": True}, "crisis"),
+        ({"intent": "crisis", "score": 0.5, "laughing": True}, "overruled"),
+        ({"intent": "crisis", "score": 0.9, "laughing": True}, "crisis"),
+        ({"score": 0.99, "laughing": True}, None),
+        ({"lexicon": True, "score": None, "laughing": True}, "crisis"),  # no model: laughter changes nothing
+    ],
+)
+def test_the_safety_verdict(kwargs, expected) -> None:
+    assert verdict(**kwargs) == expected

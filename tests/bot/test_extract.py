@@ -432,7 +432,6 @@ def test_language(text, lang, expected):
         "someone is abusing my daughter",
         "a teacher touched my son",
         "he hits her",
-        "he hits other kids",  # accepted: reads as violence, recall over precision
         "a kid brought a gun to school",
         "he threatened to shoot everyone",
         "another student had a knife",
@@ -455,6 +454,12 @@ def test_crisis_en_positive(text):
         "my son is shooting hoops after school",
         "we need a glue gun for the science project",
         "hello",
+        # a child who hits others is a behavior worry, a topic (every held-out set labels
+        # it so); the crisis answer (911, staff alerted) would be the wrong one
+        "he hits other kids",
+        "my 2nd grader bites other kids when she's upset",
+        "the kids bully him and push him around at recess",
+        "she wants to join the rifle team in jrotc",
     ],
 )
 def test_crisis_en_negative(text):

@@ -13,6 +13,7 @@ from bot.nlu import extract as ex
 LANGS = ("en", "es")
 
 EN_DANGER = [
+    "someone at the after school program dragged my kinder across the yard",
     "got his nose broken in a fight",  # a block on the bare word "nose" used to drop these
     "the kids punched him in the nose until he bled",
     # self-harm and suicidal talk, direct and indirect
@@ -1336,6 +1337,10 @@ EN_ORDINARY = [
 ]
 
 ES_DANGER = [
+    "se me perdió mi hijo, no aparece desde la salida",  # a child lost, not a thing
+    "se kema con el encendedor a proposito",
+    "lo noquearon en una pelea y está como ido",
+    "mi esposo le pega a los niños",
     # autolesión y suicidio
     "mi hijo dice que se quiere matar",
     "mi hija ya no quiere vivir",
@@ -2185,6 +2190,12 @@ ES_DANGER = [
 ]
 
 ES_ORDINARY = [
+    "le pega a otros niños cuando se enoja",  # a behavior worry, a topic
+    "abusan del celular en clase",
+    "quiere ser tirador del equipo de básquet",
+    "en el simulacro nadie sabía a dónde ir",
+    "se le desapareció la lonchera otra vez",
+    "se le perdió su chamarra y no aparece",
     "hoy hubo simulacro de encierro",
     "cuando es el simulacro de incendio",
     "simulacro de terremoto el viernes",
