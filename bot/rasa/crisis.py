@@ -51,16 +51,17 @@ class CrisisClassifier(GraphComponent):
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
-        self.model = model
+        self.scorer = crisis_model.Scorer(model) if model is not None else None
 
     def train(self, training_data: TrainingData) -> Resource:
         intent_examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples
                            if m.get(TEXT) and m.get(INTENT)]
         examples = crisis_model.with_intent_examples(
             crisis_model.load_examples(Path(self.config["data"])), intent_examples)
-        self.model = crisis_model.train(examples, float(self.config["C"]))
+        model = crisis_model.train(examples, float(self.config["C"]))
+        self.scorer = crisis_model.Scorer(model)
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, directory / MODEL_FILE)
+            joblib.dump(model, directory / MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -80,9 +81,8 @@ class CrisisClassifier(GraphComponent):
         return cls({**cls.get_default_config(), **config}, model_storage, resource, model)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.model is None:
+        if self.scorer is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        for message, score in zip(messages, crisis_model.danger_scores(self.model, texts), strict=True):
-            message.set(CRISIS_SCORE, score)
+        for message in messages:
+            message.set(CRISIS_SCORE, self.scorer.score(message.get(TEXT) or ""))
         return messages

@@ -185,3 +185,18 @@ TOPIC = [{"entity": "priority", "value": "2A"}]
 )
 def test_the_safety_verdict(kwargs, expected) -> None:
     assert verdict(**kwargs) == expected
+
+
+def test_the_fast_scorer_gives_the_pipelines_own_probability(tmp_path: Path) -> None:
+    model = crisis_model.train(crisis_model.load_examples(small_data(tmp_path)))
+    scorer = crisis_model.Scorer(model)
+    texts = DANGER + ORDINARY + ["HE CUT HIMSELF!!", "¿qué hora es?", "razor razor razor", "zzz", "a", "👍", "   ", ""]
+    assert [round(scorer.score(t), 9) for t in texts] == [round(s, 9) for s in crisis_model.danger_scores(model, texts)]
+
+
+def test_the_fast_scorer_on_the_shipped_data() -> None:
+    examples = crisis_model.load_examples(ROOT / "data" / "crisis")
+    model = crisis_model.train(examples)
+    scorer = crisis_model.Scorer(model)
+    sample = examples.texts[::7]
+    assert max(abs(scorer.score(t) - s) for t, s in zip(sample, crisis_model.danger_scores(model, sample), strict=True)) < 1e-9
