@@ -1337,6 +1337,8 @@ EN_ORDINARY = [
 ]
 
 ES_DANGER = [
+    "mi hija se quemaba los brazos con una vela cuando se sentía mal",
+    "se quema los dedos con el lighter cuando lo regañan",
     "se me perdió mi hijo, no aparece desde la salida",  # a child lost, not a thing
     "se kema con el encendedor a proposito",
     "lo noquearon en una pelea y está como ido",
