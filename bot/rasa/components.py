@@ -270,10 +270,15 @@ def names_a_topic(entities: list[dict[str, Any]]) -> bool:
     return any(e.get("entity") == "priority" for e in entities)
 
 
-def model_sees_danger(danger_score: float | None, entities: list[dict[str, Any]], threshold: float) -> bool:
+def model_sees_danger(danger_score: float | None, entities: list[dict[str, Any]], threshold: float,
+                      sure_threshold: float = 1.01) -> bool:
     """The binary crisis model (bot/rasa/crisis.py) is sure enough, in a message that
-    names none of the journey's topics (the same check as the intent classifier's)."""
-    return danger_score is not None and danger_score >= threshold and not names_a_topic(entities)
+    names none of the journey's topics (the same check as the intent classifier's), or
+    all but certain whatever the message names: a long message about a child who says he
+    will take his grandmother's pills "para no despertar" also names a topic."""
+    if danger_score is None:
+        return False
+    return danger_score >= sure_threshold or (danger_score >= threshold and not names_a_topic(entities))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -287,7 +292,7 @@ class SafetyOverride(UntrainedComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"danger_threshold": 0.6, "confirm_threshold": 0.3}
+        return {"danger_threshold": 0.6, "confirm_threshold": 0.3, "sure_threshold": 0.98}
 
     @classmethod
     def create(
@@ -298,11 +303,14 @@ class SafetyOverride(UntrainedComponent):
         execution_context: ExecutionContext,
     ) -> SafetyOverride:
         settings = {**cls.get_default_config(), **config}
-        return cls(float(settings["danger_threshold"]), float(settings["confirm_threshold"]))
+        return cls(float(settings["danger_threshold"]), float(settings["confirm_threshold"]),
+                   float(settings["sure_threshold"]))
 
-    def __init__(self, danger_threshold: float = 0.6, confirm_threshold: float = 0.3) -> None:
+    def __init__(self, danger_threshold: float = 0.6, confirm_threshold: float = 0.3,
+                 sure_threshold: float = 0.98) -> None:
         self.danger_threshold = danger_threshold
         self.confirm_threshold = confirm_threshold
+        self.sure_threshold = sure_threshold
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -318,6 +326,7 @@ class SafetyOverride(UntrainedComponent):
                 laughing=is_laughing(text),
                 danger_threshold=self.danger_threshold,
                 confirm_threshold=self.confirm_threshold,
+                sure_threshold=self.sure_threshold,
             )
             if verdict == CRISIS:
                 set_intent(message, CRISIS_INTENT)
@@ -345,21 +354,22 @@ def is_laughing(text: str) -> bool:
 
 def safety_verdict(*, lexicon_fired: bool, intent_name: str | None, entities: list[dict[str, Any]],
                    score: float | None, laughing: bool, danger_threshold: float,
-                   confirm_threshold: float) -> str | None:
+                   confirm_threshold: float, sure_threshold: float = 1.01) -> str | None:
     """CRISIS, OVERRULED (the intent classifier said crisis and is not believed) or None.
 
     - Laughing (with the crisis model in the pipeline): two readers must agree, the
       lexicon and the model (at `confirm_threshold`) or the classifier and the model
       (at `danger_threshold`).
     - Otherwise the lexicon alone, or the model alone at `danger_threshold` in a message
-      that names no journey topic; the classifier's crisis unless overruled.
+      that names no journey topic (at `sure_threshold` in any message); the classifier's
+      crisis unless overruled.
     On the four used held-out sets (benchmarks/nlu.py) the laughter rule removed 4 false
     alarms and missed no crisis."""
     classifier_says = intent_name == CRISIS_INTENT
     if laughing and score is not None:
         agreed = (lexicon_fired and score >= confirm_threshold) or (classifier_says and score >= danger_threshold)
         return CRISIS if agreed else (OVERRULED if classifier_says else None)
-    if lexicon_fired or model_sees_danger(score, entities, danger_threshold):
+    if lexicon_fired or model_sees_danger(score, entities, danger_threshold, sure_threshold):
         return CRISIS
     if classifier_crisis_overruled({"name": intent_name}, entities, score, confirm_threshold):
         return OVERRULED

@@ -157,7 +157,7 @@ def verdict(lexicon=False, intent="choose_topic", entities=(), score=None, laugh
     from bot.rasa.components import safety_verdict
 
     return safety_verdict(lexicon_fired=lexicon, intent_name=intent, entities=list(entities), score=score,
-                          laughing=laughing, danger_threshold=0.6, confirm_threshold=0.3)
+                          laughing=laughing, danger_threshold=0.6, confirm_threshold=0.3, sure_threshold=0.98)
 
 
 TOPIC = [{"entity": "priority", "value": "2A"}]
@@ -170,6 +170,8 @@ TOPIC = [{"entity": "priority", "value": "2A"}]
         ({"lexicon": True, "entities": TOPIC, "score": 0.0}, "crisis"),
         ({"score": 0.6}, "crisis"),  # the model alone
         ({"score": 0.6, "entities": TOPIC}, None),  # ... not in a message about a journey topic
+        ({"score": 0.97, "entities": TOPIC}, None),
+        ({"score": 0.98, "entities": TOPIC}, "crisis"),  # ... unless all but certain
         ({"intent": "crisis", "score": 0.31}, None),  # the classifier, confirmed by the model: stays crisis
         ({"intent": "crisis", "score": 0.1}, "overruled"),
         ({"intent": "crisis", "score": None}, None),  # no model: only a topic overrules
