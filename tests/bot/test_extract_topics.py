@@ -1001,6 +1001,14 @@ TOPICS = [
     ("no se a quien llamar cuando tengo una duda", "es", "3B"),
     ("nunca se que pasa en la escuela de mi hijo", "es", "3B"),
     ("la escuela nunca me avisa nada", "es", "3B"),
+    ("the other kids mock his accent", "en", "2A"),
+    ("they laugh at the way she talks", "en", "2A"),
+    ("the earthquake drill last week was disorganized", "en", "2A"),
+    ("she stays home two or three days a week", "en", "2D"),
+    ("the class is just movies, the teacher teaches nothing", "en", "1A"),
+    ("my tk son wanders off from the teacher at recess", "en", "2C"),
+    ("they keep her in a separate classroom away from other kids", "en", "1C"),
+    ("hard to get ahold of anyone at the school", "en", "3B"),
 ]
 
 # (message, language): questions for the school office, many with a worry word in them
@@ -1548,6 +1556,9 @@ GRADES = [
     ("cuando es la graduacion de los seniors", "es", None),
     ("vive en la calle 5", "es", None),
     ("el tercero en la lista", "es", None),
+    ("he is in for grade", "en", "4"),
+    ("my son is in the ate grade", "en", "8"),
+    ("we came in for grade checks", "en", None),
 ]
 
 # (message, language, needs)
@@ -1724,6 +1735,8 @@ NEEDS = [
     ("i want him to get into gate", "en", []),
     ("no tiene iep pero tiene tdah", "es", ["disability"]),
     ("todavia no hay junta de iep", "es", ["disability"]),
+    ("we have kinship custody of my nephew", "en", ["foster_youth"]),
+    ("regular student, no programs", "en", ["none"]),
 ]
 
 # (message, language, pillar or None)
