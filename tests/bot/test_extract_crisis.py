@@ -13,6 +13,9 @@ from bot.nlu import extract as ex
 LANGS = ("en", "es")
 
 EN_DANGER = [
+    "she got hurt really bad in a fight at recess",
+    "my son is missing, nobody knows where he is",
+    "he is about to pass out, he took something",
     "someone at the after school program dragged my kinder across the yard",
     "got his nose broken in a fight",  # a block on the bare word "nose" used to drop these
     "the kids punched him in the nose until he bled",
@@ -732,6 +735,9 @@ EN_DANGER = [
 ]
 
 EN_ORDINARY = [
+    "after the drill nobody knew where to line up",
+    "can i get more flyers to pass out at the meeting",
+    "the permission slip is missing from her folder",
     "my son gets nosebleeds in class, can the nurse call me",
     "she had a bloody nose at recess",
     "we had a lockdown drill today",
