@@ -1343,6 +1343,8 @@ EN_ORDINARY = [
 ]
 
 ES_DANGER = [
+    "me dijo que se va a tomar las pastillas de su abuela para no despertar",
+    "dice que se va a tomar todas las pastillas",
     "mi hija se quemaba los brazos con una vela cuando se sentía mal",
     "se quema los dedos con el lighter cuando lo regañan",
     "se me perdió mi hijo, no aparece desde la salida",  # a child lost, not a thing
@@ -2198,6 +2200,8 @@ ES_DANGER = [
 ]
 
 ES_ORDINARY = [
+    "se toma su pastilla para la alergia en la mañana",  # a daily medicine
+    "mi hijo se toma sus pastillas para el TDAH, la enfermera se las puede dar?",
     "le pega a otros niños cuando se enoja",  # a behavior worry, a topic
     "abusan del celular en clase",
     "quiere ser tirador del equipo de básquet",
