@@ -334,6 +334,15 @@ def blocked_spans(text: str, lang: str = "en", label: str = "topic") -> list[tup
     return sorted((m.start, m.end) for m in matches if m.label == "block" and m.value == label)
 
 
+def worry_spans(text: str, lang: str = "en") -> list[tuple[int, int]]:
+    """Character spans of the lexicon's `worry` patterns ("i'm worried about", "me
+    preocupa"), in text order."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    _, matches = _analyze(text, _lang(lang))
+    return sorted((m.start, m.end) for m in matches if m.label == "worry")
+
+
 def warm_up(lang: str = "en") -> None:
     """Builds the language's pipeline now (at model load) rather than on a parent's
     first message."""

@@ -230,6 +230,20 @@ def topicless_choice_corrected(intent: str | None, text: str | None, entities: l
     return "inform" if intent == "choose_topic" and found & set(DETAILS) else None
 
 
+def worried_detail_corrected(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> str | None:
+    """`inform` that gives a detail and then a worry about a topic ("she's in second grade,
+    still learning english, and i'm worried about her reading") chooses that topic: the
+    worry (the lexicon's `worry` section) comes before the topic's words. Without the cue
+    an inform's topic words are usually its details ("GATE", "misses a lot of school")."""
+    if intent != "inform" or not text:
+        return None
+    topics = [e for e in entities if e.get("entity") == "priority"]
+    if not topics:
+        return None
+    worries = [m for lang in message_languages(text) for m in extract.worry_spans(text, lang)]
+    return "choose_topic" if any(start <= topics[0]["start"] for start, _ in worries) else None
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FallbackRescue(UntrainedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -242,7 +256,8 @@ class FallbackRescue(UntrainedComponent):
             if reads_as_school_name(message.get(TEXT), intent.get("confidence") or 0.0, entities):
                 set_intent(message, "inform")
                 continue
-            corrected = topicless_choice_corrected(intent.get("name"), message.get(TEXT), entities)
+            corrected = topicless_choice_corrected(intent.get("name"), message.get(TEXT), entities) or \
+                worried_detail_corrected(intent.get("name"), message.get(TEXT), entities)
             if corrected:
                 set_intent(message, corrected)
                 continue

@@ -379,3 +379,21 @@ def test_a_topic_chosen_without_a_topic_is_the_detail_or_the_question(intent, te
     from bot.rasa.components import topicless_choice_corrected
 
     assert topicless_choice_corrected(intent, text, entities) == expected
+
+
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("inform", "she's in second grade, still learning english, and i'm worried about her reading", "choose_topic"),
+        ("inform", "va en tercero y me preocupa su lectura", "choose_topic"),
+        ("inform", "what worries me is his math, he's in 4th", "choose_topic"),
+        ("inform", "she's in the GATE program", None),  # a detail whose words name a topic: no worry
+        ("inform", "he misses a lot of days because of his asthma", None),
+        ("inform", "she is in 5th and she is an english learner", None),  # no topic at all
+        ("choose_topic", "i'm worried about her reading", None),  # already a choice
+    ],
+)
+def test_a_detail_and_then_a_worry_chooses_the_topic(intent, text, expected):
+    from bot.rasa.components import entities_in, worried_detail_corrected
+
+    assert worried_detail_corrected(intent, text, entities_in(text)) == expected
