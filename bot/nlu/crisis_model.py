@@ -92,16 +92,6 @@ def train(examples: Examples, c: float = 32.0) -> Any:
     return model
 
 
-def danger_scores(model: Any, texts: list[str]) -> list[float]:
-    """The probability of danger for each text (0.0 for an empty one)."""
-    readable = [i for i, t in enumerate(texts) if t and t.strip()]
-    scores = [0.0] * len(texts)
-    if readable:
-        for i, p in zip(readable, model.predict_proba([texts[i] for i in readable])[:, 1], strict=True):
-            scores[i] = float(p)
-    return scores
-
-
 class _Part(NamedTuple):
     analyzer: Any  # the vectorizer's own text -> n-grams callable
     weights: dict[str, tuple[float, float]]  # n-gram -> (idf, the classifier's weight)

@@ -101,7 +101,8 @@ def _is_payload(text: str | None) -> bool:
 
 
 class UntrainedComponent(GraphComponent):
-    """A rule-based component: no config, nothing to train or persist."""
+    """A rule-based component: nothing to train or persist; its settings (config.yml over
+    get_default_config) are its __init__'s keyword arguments."""
 
     @classmethod
     def create(
@@ -111,7 +112,7 @@ class UntrainedComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> UntrainedComponent:
-        return cls()
+        return cls(**{**cls.get_default_config(), **config})
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -301,31 +302,20 @@ class SafetyOverride(UntrainedComponent):
     """A message is a crisis when the crisis lexicon fires (in either language), when the
     binary crisis model's score reaches `danger_threshold`, or when the intent classifier
     says so and is not overruled (a topic named, or the model's score under
-    `confirm_threshold`). Thresholds chosen on the three used held-out sets
-    (benchmarks/nlu.py); without the crisis model in the pipeline only the topic check
-    overrules the classifier."""
+    `confirm_threshold`). The thresholds were chosen on the held-out sets that had already
+    guided changes, never on a blind one; benchmarks/nlu.py prints crisis recall and false
+    alarms for the setting in config.yml. Without the crisis model in the pipeline only the
+    topic check overrules the classifier."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"danger_threshold": 0.6, "confirm_threshold": 0.3, "sure_threshold": 0.98}
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyOverride:
-        settings = {**cls.get_default_config(), **config}
-        return cls(float(settings["danger_threshold"]), float(settings["confirm_threshold"]),
-                   float(settings["sure_threshold"]))
-
     def __init__(self, danger_threshold: float = 0.6, confirm_threshold: float = 0.3,
                  sure_threshold: float = 0.98) -> None:
-        self.danger_threshold = danger_threshold
-        self.confirm_threshold = confirm_threshold
-        self.sure_threshold = sure_threshold
+        self.danger_threshold = float(danger_threshold)
+        self.confirm_threshold = float(confirm_threshold)
+        self.sure_threshold = float(sure_threshold)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -377,9 +367,7 @@ def safety_verdict(*, lexicon_fired: bool, intent_name: str | None, entities: li
       (at `danger_threshold`).
     - Otherwise the lexicon alone, or the model alone at `danger_threshold` in a message
       that names no journey topic (at `sure_threshold` in any message); the classifier's
-      crisis unless overruled.
-    On the four used held-out sets (benchmarks/nlu.py) the laughter rule removed 4 false
-    alarms and missed no crisis."""
+      crisis unless overruled."""
     classifier_says = intent_name == CRISIS_INTENT
     if laughing and score is not None:
         agreed = (lexicon_fired and score >= confirm_threshold) or (classifier_says and score >= danger_threshold)

@@ -56,9 +56,9 @@ def test_one_class_is_refused() -> None:
 
 
 def test_danger_scores_above_ordinary_and_nothing_for_an_empty_message(tmp_path: Path) -> None:
-    model = crisis_model.train(crisis_model.load_examples(small_data(tmp_path)))
-    danger, ordinary, empty, spaces = crisis_model.danger_scores(
-        model, ["he cut himself with a razor again", "what time is the parent meeting", "", "   "])
+    scorer = crisis_model.Scorer(crisis_model.train(crisis_model.load_examples(small_data(tmp_path))))
+    texts = ["he cut himself with a razor again", "what time is the parent meeting", "", "   "]
+    danger, ordinary, empty, spaces = (scorer.score(t) for t in texts)
     assert danger > 0.5 > ordinary
     assert empty == spaces == 0.0
 
@@ -193,7 +193,9 @@ def test_the_fast_scorer_gives_the_pipelines_own_probability(tmp_path: Path) -> 
     model = crisis_model.train(crisis_model.load_examples(small_data(tmp_path)))
     scorer = crisis_model.Scorer(model)
     texts = DANGER + ORDINARY + ["HE CUT HIMSELF!!", "¿qué hora es?", "razor razor razor", "zzz", "a", "👍", "   ", ""]
-    assert [round(scorer.score(t), 9) for t in texts] == [round(s, 9) for s in crisis_model.danger_scores(model, texts)]
+    readable = [t for t in texts if t.strip()]
+    assert [round(scorer.score(t), 9) for t in readable] == [round(p, 9) for p in model.predict_proba(readable)[:, 1]]
+    assert scorer.score("   ") == scorer.score("") == 0.0
 
 
 def test_the_fast_scorer_on_the_shipped_data() -> None:
@@ -201,5 +203,16 @@ def test_the_fast_scorer_on_the_shipped_data() -> None:
     model = crisis_model.train(examples)
     scorer = crisis_model.Scorer(model)
     sample = examples.texts[::7]
-    expected = crisis_model.danger_scores(model, sample)
+    expected = model.predict_proba(sample)[:, 1]
     assert max(abs(scorer.score(t) - s) for t, s in zip(sample, expected, strict=True)) < 1e-9
+
+
+def test_safety_override_takes_its_thresholds_from_the_config() -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.resource import Resource
+
+    from bot.rasa.components import SafetyOverride
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = SafetyOverride.create({"danger_threshold": 0.7}, None, Resource("safety"), context)  # type: ignore[arg-type]
+    assert (component.danger_threshold, component.confirm_threshold, component.sure_threshold) == (0.7, 0.3, 0.98)
