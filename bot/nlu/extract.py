@@ -15,6 +15,7 @@ misspelt words ("sucidal", "pistla"), so far used for crisis only.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,6 +29,9 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 # at most this many words: in a longer message they are too likely to mean something else.
 SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4, "topic": 3}
 # extract_all entity name -> lexicon label, in output order for matches at the same offset.
+# Sections whose spans are never the label they name: `block`, and `superseded` (a grade
+# the child is no longer in, or is not in: "was in kinder last year", "no es tercero").
+BLOCKING = ("block", "superseded")
 ENTITIES = {"grade": "grade", "need": "need", "priority": "topic", "pillar": "pillar", "language": "language"}
 # The lexicon's `typo` section: a word at most this many edits (rapidfuzz OSA: a swap of
 # two letters is one edit) from one of its words counts as that word ("sucidal",
@@ -96,7 +100,7 @@ def _pipeline(lang: str) -> _Pipeline:
     meta = {}
     for label, values in lexicon.items():
         for value, entries in values.items():
-            for entry in entries:
+            for entry in (e for given in entries for e in _expanded(given)):
                 tokens, left, right = _compile(nlp, entry)
                 key = f"{label}|{value}|{left}|{right}"
                 meta[key] = (label, str(value), left, right)
@@ -158,6 +162,18 @@ def _fold_raw(nlp, token: dict) -> dict:
         elif isinstance(spec, dict):  # {IN: [...]}, {NOT_IN: [...]}; a REGEX is kept as written
             token[attr] = {op: ws if isinstance(ws, str) else [fold(str(w)) for w in ws] for op, ws in spec.items()}
     return token
+
+
+_GROUP = re.compile(r"\{([^{}]*)\}")
+
+
+def _expanded(entry: Any) -> list[Any]:
+    """A phrase with {a b|c} groups -> one phrase per choice of words ("{since|back in}
+    the? #" -> "since the? #", "back in the? #"); anything else as it is."""
+    if not isinstance(entry, str) or not (group := _GROUP.search(entry)):
+        return [entry]
+    return [phrase for choice in group.group(1).split("|")
+            for phrase in _expanded(f"{entry[:group.start()]}{choice}{entry[group.end():]}")]
 
 
 def _compile(nlp, entry: Any) -> tuple[list[dict], int, int]:
@@ -253,7 +269,7 @@ def _best(text: Any, lang: Any, label: str) -> list[Match]:
         return []
     words, matches = _analyze(text, _lang(lang))
     short = words <= SHORT_MAX.get(label, 0)
-    blocks = [m for m in matches if m.label == "block" and m.value == label]
+    blocks = [m for m in matches if m.label in BLOCKING and m.value == label]
     kept: list[Match] = []
     for m in sorted(matches, key=lambda m: (m.i - m.j, m.i)):
         wanted = m.label == label or (short and m.label == f"{label}_short")
@@ -331,7 +347,7 @@ def blocked_spans(text: str, lang: str = "en", label: str = "topic") -> list[tup
     if not isinstance(text, str) or not text.strip():
         return []
     _, matches = _analyze(text, _lang(lang))
-    return sorted((m.start, m.end) for m in matches if m.label == "block" and m.value == label)
+    return sorted((m.start, m.end) for m in matches if m.label in BLOCKING and m.value == label)
 
 
 def worry_spans(text: str, lang: str = "en") -> list[tuple[int, int]]:

@@ -290,7 +290,8 @@ def requested_language(text: str | None) -> str | None:
     """"en"/"es": the language the parent asks for. Negated languages ("I don't read
     Spanish", "no hablo inglés") are excluded, and negating one when speaking of oneself
     asks for the other; a language named as a need ("english learner", "he is learning
-    english", "mi hijo no habla inglés") asks for nothing; both asked for -> None."""
+    english", "mi hijo no habla inglés") asks for nothing; both named, the one in a clause
+    that asks; both asked for -> None."""
     if not text or text.startswith("/"):
         return None
     names = _language_names()
@@ -298,6 +299,8 @@ def requested_language(text: str | None) -> str | None:
     weak: set[str] = set()
     implied: set[str] = set()
     negated: set[str] = set()
+    asked_for: set[str] = set()  # named in a clause that asks ("I want it in Spanish")
+    reported: set[str] = set()  # named in a clause that says something else ("it came in English")
     other = {"en": "es", "es": "en"}
     clauses = _clauses(text[:MAX_CHARS])
     only_names = all(t in names or t in _STRONG or t in _ASKING for c in clauses for t, _ in c)
@@ -317,8 +320,17 @@ def requested_language(text: str | None) -> str | None:
                 continue
             elif only_names or set(words) & _STRONG:
                 strong.add(lang)
+                if asking:
+                    asked_for.add(lang)
+                elif any(w not in names and w not in _STRONG for w in words):
+                    reported.add(lang)
             else:
                 weak.add(lang)
+    # Both named strongly: the one in a clause that asks ("it came in English, I want it
+    # in Spanish"; "me salió en inglés, lo quiero en español").
+    asked_only = asked_for - negated
+    if len(strong - negated) > 1 and len(asked_only) == 1 and strong - negated - asked_only <= reported:
+        return asked_only.pop()
     for asked in (strong - negated, weak - negated, implied - negated):
         if len(asked) == 1:
             return asked.pop()

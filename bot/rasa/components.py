@@ -65,9 +65,11 @@ def requested_language_entity(text: str) -> list[dict[str, Any]]:
 def entities_in(text: str) -> list[dict[str, Any]]:
     """Rule-based entities in every plausible language, each (entity, span) once."""
     found: dict[tuple, dict[str, Any]] = {}
-    for lang in message_languages(text):
+    langs = message_languages(text)
+    for lang in langs:
         for entity in extract.extract_all(text, lang):
-            found.setdefault((entity["entity"], entity["start"], entity["end"]), entity)
+            if not blocked_in_another(entity, text, [other for other in langs if other != lang]):
+                found.setdefault((entity["entity"], entity["start"], entity["end"]), entity)
     by_type: dict[str, list[dict[str, Any]]] = {}
     for entity in found.values():
         by_type.setdefault(entity["entity"], []).append(entity)
@@ -78,6 +80,16 @@ def entities_in(text: str) -> list[dict[str, Any]]:
     pillars = [e for e in chosen if e["entity"] == "pillar"]
     chosen = [e for e in chosen if not (e["entity"] == "priority" and any(within(e, p) for p in pillars))]
     return sorted(chosen, key=lambda e: e["start"])
+
+
+def blocked_in_another(entity: dict[str, Any], text: str, others: list[str]) -> bool:
+    """A span one reading of a short or mixed message blocks is no entity in the other
+    either: "march 5th" is a date in English, so the Spanish reading's grade 5 goes too."""
+    label = extract.ENTITIES.get(entity["entity"])
+    return label is not None and any(
+        start < entity["end"] and entity["start"] < end
+        for lang in others for start, end in extract.blocked_spans(text, lang, label)
+    )
 
 
 def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -610,3 +610,37 @@ def test_grade_worries_are_not_danger(text, lang):
 def test_very_long_words_are_read_without_error(text):
     for lang in ("en", "es"):
         assert ex.extract_all(text, lang) == [] and not ex.is_crisis(text, lang)
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        # a grade the child has left ("superseded" in the lexicon) is not the child's grade;
+        # the other one is
+        ("she was in kinder last year at another school, now she's in first", "en", "1"),
+        ("he got identified gifted in 2nd grade, he's in 5th now", "en", "5"),
+        ("he was in 4th last year so now 5th", "en", "5"),
+        ("tested for the IEP since 3rd grade and he is in 7th", "en", "7"),
+        ("perdón, no es tercero, es cuarto", "es", "4"),
+        ("no es de tercero es de cuarto", "es", "4"),
+        ("la identificaron de GATE en segundo y ahora está en quinto", "es", "5"),
+        ("iba en kinder el año pasado y ahora va en primero", "es", "1"),
+        ("tiene IEP desde segundo, ahora va en sexto", "es", "6"),
+        ("used to be in 2nd, in 3rd now", "en", "3"),
+        ("she has had an IEP since kinder, now in 4th", "en", "4"),
+        # alone, it is no grade either: the held-out sets label a past grade as none
+        ("she was in 3rd when they diagnosed her", "en", None),
+        ("lo identificaron como dotado en tercero", "es", None),
+        ("estaba en tercero cuando empezó a faltar", "es", None),
+        # entering or starting a grade is the grade the child is in
+        ("entró a tk este año", "es", "TK"),
+        ("my daughter is in kinder and my son in 3rd", "en", "K"),
+        # two current grades, or a level beside the grade: the first, as before
+        ("my 5th grader and my 2nd grader", "en", "5"),
+        ("she's in 3rd grade but reads at a 1st grade level", "en", "3"),
+    ],
+)
+def test_a_grade_the_child_has_left_is_not_the_childs_grade(text, lang, expected):
+    assert ex.extract_grade(text, lang) == expected
+    grades = [e["value"] for e in ex.extract_all(text, lang) if e["entity"] == "grade"]
+    assert grades == ([expected] if expected else [])

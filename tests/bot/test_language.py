@@ -154,6 +154,10 @@ FIRST_MESSAGES = [
 
 # requested_language: the language the parent asks for.
 REQUESTS = [
+    # both named: the one in the clause that asks, not the one the bot wrote in
+    ("me salió todo en inglés, lo quiero en español", "es"),
+    ("it came in english, i want it in spanish", "es"),
+    ("quiero en inglés y en español", None),
     ("English please", "en"),
     ("english", "en"),
     ("ENGLISH", "en"),
@@ -300,6 +304,24 @@ def test_entities_are_read_in_both_languages_for_short_replies():
     assert [(e["entity"], e["value"]) for e in entities_in("kinder")] == [("grade", "K")]
     found = {(e["entity"], e["value"]) for e in entities_in("mi hijo falta mucho a la escuela")}
     assert ("priority", "2D") in found
+
+
+@pytest.mark.parametrize(
+    "text, kept, gone",
+    [
+        # English reads a date; the Spanish reading of "5th" would make it a grade
+        ("march 5th at 2:30", set(), {("grade", "5")}),
+        ("the 21st at noon", set(), {("grade", "21")}),
+        # nothing blocked in either reading: both readings still count
+        ("tercero", {("grade", "3")}, set()),
+        ("kinder", {("grade", "K")}, set()),
+    ],
+)
+def test_a_span_one_reading_blocks_is_no_entity_in_the_other(text, kept, gone):
+    from bot.rasa.components import entities_in
+
+    found = {(e["entity"], e["value"]) for e in entities_in(text)}
+    assert kept <= found and not gone & found
 
 
 @pytest.mark.parametrize(
