@@ -1,4 +1,5 @@
-"""The conversation's language from what the parent writes (the slot mappings' checks).
+"""The slot mappings' checks outside the form: the conversation's language from what the
+parent writes, and the needs a "no" to another question must not erase.
 
 The NLU's language detector (bot/rasa/components.py) marks a message that is clearly one
 language as `detected_language`, and one with only some evidence ("gracias", "bienestar")
@@ -15,8 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.validation import BaseFormValidation
 
 LANGUAGE_SLOT = "language"
+NEEDS_SLOT = "needs"
 
 
 def language_before_this_turn(events: list[dict[str, Any]]) -> str | None:
@@ -40,6 +43,19 @@ def language_to_keep(candidate: Any, clearly_written: bool, before: str | None) 
 class ValidateSlotMappings(ValidationAction):
     def name(self) -> str:
         return "action_validate_slot_mappings"
+
+    def validate_needs(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Outside the form, a "no" to another question ("Do you see this at your child's
+        school?" after a checklist) reads as the need "none": it must not erase the needs
+        said before. The form checks its own answers (actions/plan_form.py)."""
+        if (tracker.active_loop or {}).get("name"):
+            return {NEEDS_SLOT: slot_value}
+        said = [e.get("value") for e in common.latest_entities(tracker) if e.get("entity") == "need"]
+        if any(need != "none" for need in said):
+            return {NEEDS_SLOT: slot_value}
+        return {NEEDS_SLOT: BaseFormValidation.value_before_this_message(tracker, NEEDS_SLOT)}
 
     def validate_language(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

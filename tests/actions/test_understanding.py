@@ -305,3 +305,31 @@ async def test_a_worry_about_absences_is_the_topic_not_also_a_need(tracker_facto
                                         {"entity": "priority", "value": "2D"}])
     result = ValidatePlanForm().validate_needs(["english_learner", "attendance"], dispatcher, tracker, domain)
     assert result == {"needs": ["english_learner"]}
+
+
+def needs_events(before: list[str] | None) -> list[dict]:
+    events: list[dict] = [{"event": "action", "name": "action_session_start"}]
+    if before:
+        events.append({"event": "slot", "name": "needs", "value": before})
+    return events + [{"event": "user", "text": "..."}, {"event": "slot", "name": "needs", "value": ["none"]}]
+
+
+@pytest.mark.parametrize(("said", "before", "read", "kept"), [
+    # "no" to the checklist question after a topic change: the needs said before stay
+    ("none", ["foster_youth"], ["none"], ["foster_youth"]),
+    # ... and none are set when none were said yet (the form will ask)
+    ("none", None, ["none"], None),
+    # a need named outside the form is kept, as the mapping read it
+    ("disability", ["foster_youth"], ["disability"], ["disability"]),
+])
+async def test_a_no_outside_the_form_does_not_erase_the_needs(tracker_factory, dispatcher, domain, said, before,
+                                                              read, kept):
+    tracker = tracker_factory({"needs": read}, text="no", entities=[{"entity": "need", "value": said}],
+                              events=needs_events(before))
+    assert ValidateSlotMappings().validate_needs(read, dispatcher, tracker, domain) == {"needs": kept}
+
+
+async def test_the_form_checks_its_own_needs(tracker_factory, dispatcher, domain):
+    tracker = tracker_factory({"needs": ["none"]}, text="no", entities=[{"entity": "need", "value": "none"}],
+                              events=needs_events(["gifted"]), active_loop="plan_form")
+    assert ValidateSlotMappings().validate_needs(["none"], dispatcher, tracker, domain) == {"needs": ["none"]}
