@@ -2993,3 +2993,34 @@ def test_typo_words_have_no_ordinary_neighbours(lang):
         if hit is not None:
             unexpected.append(f"{word}~{hit[0]}")
     assert unexpected == []
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        # misspelt, or in a child's own words (with a laugh: the model must agree too)
+        ("my daughter is cuting herslef again what do i do", "en"),
+        ("he told me 'i only cut a little mom' and i don't know what to do", "en"),
+        ("she got pushed down the stairs and she can't move her arm", "en"),
+        ("a kid told my son he's going to blow everyone up", "en"),
+        ("mi hija me dijo que se corta para no sentir nada", "es"),
+        ("la asistente le amarra las manos a mi hijo a la silla", "es"),
+    ],
+)
+def test_danger_in_a_child_s_words_or_misspelt_fires(text, lang):
+    assert ex.is_crisis(text, lang)
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("he took a basketball to the face at recess and got a black eye, the nurse saw him and he's fine", "en"),
+        ("lol she basically overdosed on halloween candy, is there school tomorrow", "en"),
+        ("i cut a little off her bangs before picture day", "en"),
+        ("mi niña anda triste desde que murió su abuelita, quiero hablar de su bienestar", "es"),
+        ("el perrito mordió la mochila y rompió los cuadernos, dónde consigo otros", "es"),
+    ],
+)
+def test_ordinary_mishaps_and_grief_do_not_fire(text, lang):
+    assert not ex.is_crisis(text, lang)
+    assert not ex.is_crisis(text, "es" if lang == "en" else "en")
