@@ -28,10 +28,10 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 # "<label>_short" patterns (bare "3", "no", "second", "teachers") count only in messages of
 # at most this many words: in a longer message they are too likely to mean something else.
 SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4, "topic": 3}
-# extract_all entity name -> lexicon label, in output order for matches at the same offset.
 # Sections whose spans are never the label they name: `block`, and `superseded` (a grade
 # the child is no longer in, or is not in: "was in kinder last year", "no es tercero").
 BLOCKING = ("block", "superseded")
+# extract_all entity name -> lexicon label, in output order for matches at the same offset.
 ENTITIES = {"grade": "grade", "need": "need", "priority": "topic", "pillar": "pillar", "language": "language"}
 # The lexicon's `typo` section: a word at most this many edits (rapidfuzz OSA: a swap of
 # two letters is one edit) from one of its words counts as that word ("sucidal",
