@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import logging
 import os
 import sys
 import tempfile
@@ -26,7 +25,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's packages (bot/) are importable
 from benchmarks.heldout_scoring import load_messages  # noqa: E402
-from benchmarks.nlu import HELDOUT_SETS, USED_SETS, load_agent, parse_with, train  # noqa: E402
+from benchmarks.nlu import HELDOUT_SETS, USED_SETS, load_agent, parse_with, quiet_rasa, train  # noqa: E402
 
 DANGER = (0.5, 0.6, 0.7, 0.8)
 CONFIRM = (0.2, 0.3, 0.4)
@@ -87,11 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", help="a trained model (.tar.gz); default: train one on data/nlu")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)  # no per-message debug lines with example texts
-    os.chdir(ROOT)  # config.yml refers to build/spacy/... relative to the project
+    quiet_rasa()
     with tempfile.TemporaryDirectory() as tmp:
         run(args.model or train(ROOT / "data" / "nlu", Path(tmp) / "m-thresholds")[0])
 

@@ -149,6 +149,16 @@ def first_reply_language(parse: dict) -> str:
     return found.get("detected_language") or found.get("likely_language") or "en"
 
 
+def quiet_rasa() -> None:
+    """No per-message debug lines with example texts; config.yml's relative paths
+    (build/spacy/...) resolve from the project."""
+    logging.disable(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    os.chdir(ROOT)
+
+
 def load_agent(model_path: str):
     from rasa.core.agent import Agent
 
@@ -182,11 +192,7 @@ def main() -> None:
     names = [name for name in args.sets.split(",") if name]
     if unknown := set(names) - set(HELDOUT_SETS):
         parser.error(f"unknown held-out set(s): {', '.join(sorted(unknown))}")
-    logging.disable(logging.WARNING)
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)  # no per-message debug lines with example texts
-    os.chdir(ROOT)  # config.yml refers to build/spacy/... relative to the project
+    quiet_rasa()
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model or train(ROOT / "data" / "nlu", Path(tmp) / "m-heldout")[0]
         heldout(model, names)

@@ -87,7 +87,7 @@ def blocked_in_another(entity: dict[str, Any], text: str, others: list[str]) -> 
     either: "march 5th" is a date in English, so the Spanish reading's grade 5 goes too."""
     label = extract.ENTITIES.get(entity["entity"])
     return label is not None and any(
-        start < entity["end"] and entity["start"] < end
+        _overlaps(entity, {"start": start, "end": end})
         for lang in others for start, end in extract.blocked_spans(text, lang, label)
     )
 
