@@ -16,21 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.validation import BaseFormValidation
+from actions.validation import slot_before_latest_message
 
 LANGUAGE_SLOT = "language"
 NEEDS_SLOT = "needs"
-
-
-def language_before_this_turn(events: list[dict[str, Any]]) -> str | None:
-    """The language slot as it was before the parent's latest message."""
-    seen_latest_message = False
-    for event in reversed(events):
-        if event.get("event") == "user":
-            seen_latest_message = True
-        elif seen_latest_message and event.get("event") == "slot" and event.get("name") == LANGUAGE_SLOT:
-            return event.get("value")
-    return None
 
 
 def language_to_keep(candidate: Any, clearly_written: bool, before: str | None) -> str | None:
@@ -55,10 +44,11 @@ class ValidateSlotMappings(ValidationAction):
         said = [e.get("value") for e in common.latest_entities(tracker) if e.get("entity") == "need"]
         if any(need != "none" for need in said):
             return {NEEDS_SLOT: slot_value}
-        return {NEEDS_SLOT: BaseFormValidation.value_before_this_message(tracker, NEEDS_SLOT)}
+        return {NEEDS_SLOT: slot_before_latest_message(list(tracker.events), NEEDS_SLOT)}
 
     def validate_language(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         clearly = any(e.get("entity") == "detected_language" for e in common.latest_entities(tracker))
-        return {LANGUAGE_SLOT: language_to_keep(slot_value, clearly, language_before_this_turn(tracker.events))}
+        before = slot_before_latest_message(list(tracker.events), LANGUAGE_SLOT)
+        return {LANGUAGE_SLOT: language_to_keep(slot_value, clearly, before)}

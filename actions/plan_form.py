@@ -15,7 +15,7 @@ from actions.validation import BaseFormValidation
 from bot import parsing
 from bot.nlu.topic_guess import guess_priorities
 from bot.schools import load_directory
-from bot.text import blank_spans
+from bot.text import without_spans
 
 # The school question's state (custom slots, see domain.yml): the schools offered and
 # waiting for the parent's yes or choice, those the parent said are not theirs, and
@@ -215,13 +215,6 @@ class ValidatePlanForm(BaseFormValidation):
             dispatcher.utter_message(response="utter_school_not_kept")
             return school_answered("", None)
         return {"school": None, "school_candidates": None, "school_rejected": rejected, "school_asked_again": True}
-
-
-def without_spans(text: str, entities: list[dict[str, Any]], names: tuple[str, ...]) -> str:
-    """The text with the entities of these kinds blanked out (offsets stay valid)."""
-    spans = [(e["start"], e["end"]) for e in entities
-             if e.get("entity") in names and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
-    return blank_spans(text or "", spans)
 
 
 def grade_name(tracker: Tracker, grade: str) -> str:

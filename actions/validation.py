@@ -51,17 +51,7 @@ class BaseFormValidation(FormValidationAction):
 
     @staticmethod
     def value_before_this_message(tracker: Tracker, slot: str) -> Any:
-        """The slot's value before the parent's latest message (the tracker already holds
-        what the slot mappings read from it)."""
-        value = None
-        events = list(tracker.events)
-        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-        for event in events[:last_user]:
-            if event.get("event") == "slot" and event.get("name") == slot:
-                value = event.get("value")
-            elif event.get("event") in ("reset_slots", "restart"):
-                value = None
-        return value
+        return slot_before_latest_message(list(tracker.events), slot)
 
     @staticmethod
     def answers_another_question(tracker: Tracker, requested: str) -> bool:
@@ -85,3 +75,16 @@ def misunderstanding_event(tracker: Tracker) -> dict[str, Any] | None:
     """Tells staff once per run of misunderstandings that a parent may need a person
     (the staff event for the message that answers this miss, or None)."""
     return staff_event("repeated_misunderstanding") if should_flag(tracker.events) else None
+
+
+def slot_before_latest_message(events: list[dict[str, Any]], slot: str) -> Any:
+    """The slot's value before the parent's latest message (the tracker already holds
+    what the slot mappings read from it); a reset or restart empties it."""
+    value = None
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif event.get("event") in ("reset_slots", "restart"):
+            value = None
+    return value

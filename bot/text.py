@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 # C0 control characters and DEL, except tab, line feed and carriage return (GSM-7 has
 # both line breaks). PostgreSQL refuses NUL in a text column; none of them is text.
@@ -33,6 +34,13 @@ def looks_like_noise(text: str | None) -> bool:
     read as an intent, however confident it is."""
     words = re.findall(r"[^\W\d_]+", text or "")
     return bool(words) and all(len(set(word.lower())) == 1 and len(word) >= 3 for word in words)
+
+
+def without_spans(text: str, entities: list[dict[str, Any]], names: tuple[str, ...]) -> str:
+    """The text with the entities of these kinds blanked out (offsets stay valid)."""
+    spans = [(e["start"], e["end"]) for e in entities
+             if e.get("entity") in names and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    return blank_spans(text or "", spans)
 
 
 def blank_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:

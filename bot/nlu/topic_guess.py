@@ -43,6 +43,12 @@ LEXICON_WEIGHT = 2.0  # a lexicon worry word counts this much more than a guide 
 OUT_OF_SCOPE_WEIGHT = 3.0
 MIN_SCORE = 1.2  # the weight a message must share with a priority to be offered at all
 RELATIVE_FLOOR = 0.5  # the others offered score at least this share of the best one
+# A guess is taken without asking when it scores at least this much and at least
+# CONFIDENT_RATIO times the runner-up's score. Chosen on the held-out sets that had already
+# guided changes (seven, then the eighth): among the chosen topics no lexicon pattern
+# named, about 9 in 10 guesses this sure were right, against 6 in 10 of all first guesses.
+CONFIDENT_SCORE = 2.0
+CONFIDENT_RATIO = 2.0
 OUT_OF_SCOPE = "out_of_scope"
 
 # Words of school questions this assistant does not handle (labels.md: out_of_scope).
@@ -196,3 +202,15 @@ def guess_priorities(text: str, lang: str, limit: int = 3) -> list[tuple[str, fl
     return [
         (pid, round(score, 3)) for pid, score in ranked if pid != OUT_OF_SCOPE and score >= RELATIVE_FLOOR * best
     ][:limit]
+
+
+def confident_guess(text: str, lang: str) -> str | None:
+    """The priority a worry in other words is about, when one guess clearly leads ("they've
+    had four different subs for science" is 1A); None when the bot should rather offer its
+    guesses as a numbered choice, or has none."""
+    guesses = guess_priorities(text, lang, limit=2)
+    if not guesses:
+        return None
+    best, score = guesses[0]
+    runner_up = guesses[1][1] if len(guesses) > 1 else 0.0
+    return best if score >= CONFIDENT_SCORE and score >= CONFIDENT_RATIO * runner_up else None

@@ -13,6 +13,9 @@
   unsure reading of a short reply that names a school is the school's name; and a topic
   "chosen" in a message that names none, but a child's detail or an out-of-scope
   question, is that detail or question.
+- TopicGuessExtractor: a topic chosen in words no lexicon pattern knows gets the
+  priority bot.nlu.topic_guess clearly leads with (unsure guesses are left to the
+  form, which offers them as a numbered choice).
 - LanguageDetector: free text that is clearly English or Spanish adds a
   `detected_language` entity, which fills the `language` slot (domain.yml), so a
   parent who writes in Spanish is answered in Spanish without being asked; a message
@@ -38,10 +41,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import parsing
-from bot.nlu import extract, language
+from bot.nlu import extract, language, topic_guess
 from bot.nlu.language import detect_language
 from bot.rasa.crisis import CRISIS_SCORE
-from bot.text import looks_like_noise
+from bot.text import looks_like_noise, without_spans
 
 CRISIS_INTENT = "crisis"
 _NUMBER = re.compile(r"(?<![\d:/])\b(\d{1,2})\b(?![\d:/]|\s*(?:am|pm|a\.m|p\.m)\b)", re.IGNORECASE)
@@ -389,6 +392,41 @@ def safety_verdict(*, lexicon_fired: bool, intent_name: str | None, entities: li
     if classifier_crisis_overruled({"name": intent_name}, entities, score, confirm_threshold):
         return OVERRULED
     return None
+
+
+TOPIC_GUESS_INTENTS = ("choose_topic",)
+
+
+def guessed_topic_entity(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A topic chosen in other words than any lexicon pattern knows ("they've had four
+    different subs for science") gets the priority bot.nlu.topic_guess clearly leads with,
+    read from the words that are no grade or need, in each language the message may be in.
+    Nothing when a topic was named, when the guess is unsure (the bot then offers its
+    guesses as a numbered choice) or when the message's languages disagree."""
+    if intent not in TOPIC_GUESS_INTENTS or not text or {e.get("entity") for e in entities} & {"priority", "pillar"}:
+        return []
+    words = without_spans(text, entities, DETAILS)
+    guesses = {topic_guess.confident_guess(words, lang) for lang in message_languages(text)} - {None}
+    if len(guesses) != 1:
+        return []
+    return [{"entity": "priority", "value": guesses.pop(), "start": 0, "end": len(text), "text": text}]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class TopicGuessExtractor(UntrainedComponent, EntityExtractorMixin):
+    """After the intent is settled (FallbackRescue, SafetyOverride): a chosen topic that no
+    pattern named, guessed when one priority clearly leads."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or _is_payload(text):
+                continue
+            entities = message.get(ENTITIES, []) or []
+            found = guessed_topic_entity((message.get(INTENT) or {}).get("name"), text, entities)
+            if found:
+                message.set(ENTITIES, entities + self.add_extractor_name(found), add_to_output=True)
+        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

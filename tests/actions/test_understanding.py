@@ -106,7 +106,7 @@ async def test_details_with_a_worry_in_other_words_offer_guesses_from_the_worry(
 
 
 def test_without_spans_blanks_the_named_entities_only():
-    from actions.plan_form import without_spans
+    from bot.text import without_spans
 
     entities = [{"entity": "grade", "start": 0, "end": 9}, {"entity": "priority", "start": 14, "end": 21}]
     assert without_spans("3rd grade and reading", entities, ("grade",)) == "          and reading"
@@ -264,7 +264,8 @@ async def test_a_language_switch_outside_a_form_brings_the_menu_back_in_the_new_
 
 
 # --------------------------------------------------------------------------- language
-from actions.language import ValidateSlotMappings, language_before_this_turn, language_to_keep  # noqa: E402
+from actions.language import ValidateSlotMappings, language_to_keep  # noqa: E402
+from actions.validation import slot_before_latest_message  # noqa: E402
 
 
 def language_events(before: str | None) -> list[dict]:
@@ -275,8 +276,14 @@ def language_events(before: str | None) -> list[dict]:
 
 
 @pytest.mark.parametrize("before", [None, "en", "es"])
-def test_language_before_this_turn_ignores_the_new_candidate(before):
-    assert language_before_this_turn(language_events(before)) == before
+def test_the_language_before_this_turn_ignores_the_new_candidate(before):
+    assert slot_before_latest_message(language_events(before), "language") == before
+
+
+def test_a_restart_empties_the_slot_before_this_turn():
+    events = language_events("es")
+    events.insert(2, {"event": "restart"})
+    assert slot_before_latest_message(events, "language") is None
 
 
 @pytest.mark.parametrize(("candidate", "clearly", "before", "kept"), [

@@ -94,3 +94,63 @@ def test_out_of_scope_words_beat_a_weak_priority_word():
 def test_language_codes_are_forgiving():
     assert guess_priorities("salud mental", "es-MX")[0][0] == "2B"
     assert guess_priorities("mental health", None)[0][0] == "2B"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("they keep sending substitutes and nobody teaches science", "en", "1A"),
+    ("hgh qualty instrction", "en", "1A"),
+    ("he loves painting and drawing", "en", "1B"),
+    ("comida mas sana", "es", "2B"),
+])
+def test_a_clear_lead_is_taken_without_asking(text, lang, expected):
+    assert topic_guess.confident_guess(text, lang) == expected
+    assert guess_priorities(text, lang)[0][0] == expected  # the same first guess the numbered choice offers
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("the teachers and the counselor and the clubs", "en"),  # three topics: offered as a choice
+    ("quiero participar mas", "es"),  # too little shared with any priority
+    ("what time is pickup", "en"), ("zzz qqq", "en"), ("", "es"),
+])
+def test_an_unsure_or_empty_guess_is_not_taken(text, lang):
+    assert topic_guess.confident_guess(text, lang) is None
+
+
+def test_a_runner_up_close_behind_makes_the_guess_unsure(monkeypatch):
+    monkeypatch.setattr(topic_guess, "guess_priorities", lambda text, lang, limit=3: [("1A", 4.0), ("2C", 2.5)])
+    assert topic_guess.confident_guess("anything", "en") is None
+    monkeypatch.setattr(topic_guess, "guess_priorities", lambda text, lang, limit=3: [("1A", 4.0), ("2C", 2.0)])
+    assert topic_guess.confident_guess("anything", "en") == "1A"
+    monkeypatch.setattr(topic_guess, "guess_priorities", lambda text, lang, limit=3: [("1A", 1.9)])
+    assert topic_guess.confident_guess("anything", "en") is None
+
+
+class TestGuessedTopicEntity:
+    """bot.rasa.components.guessed_topic_entity: the NLU's last step for a chosen topic
+    that no lexicon pattern named."""
+
+    text = "they keep sending substitutes and nobody teaches science"
+
+    def guessed(self, intent, text, entities):
+        from bot.rasa.components import guessed_topic_entity
+        return guessed_topic_entity(intent, text, entities)
+
+    def test_a_chosen_topic_in_other_words_gets_the_leading_priority(self):
+        found = self.guessed("choose_topic", self.text, [])
+        assert found == [{"entity": "priority", "value": "1A", "start": 0, "end": len(self.text), "text": self.text}]
+
+    @pytest.mark.parametrize("intent", ["inform", "out_of_scope", "crisis", "nlu_fallback", None])
+    def test_only_a_chosen_topic_is_guessed(self, intent):
+        assert self.guessed(intent, self.text, []) == []
+
+    @pytest.mark.parametrize("named", [{"entity": "priority", "value": "2D", "start": 0, "end": 4},
+                                       {"entity": "pillar", "value": "3", "start": 0, "end": 4}])
+    def test_a_named_topic_is_never_second_guessed(self, named):
+        assert self.guessed("choose_topic", self.text, [named]) == []
+
+    def test_the_childs_details_are_no_evidence(self):
+        # "gifted" is 1B's word; blanked as the need it is, nothing is left to guess from.
+        text = "she is gifted"
+        assert self.guessed("choose_topic", text, []) != []
+        need = {"entity": "need", "value": "gifted", "start": 7, "end": 13}
+        assert self.guessed("choose_topic", text, [need]) == []
