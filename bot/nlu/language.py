@@ -232,6 +232,13 @@ _ASKING = frozenset({"please", "pls", "plz", "porfa", "porfavor", "xfa", "favor"
                      "escribeme", "mandame", "translate", "traducir", "traduzca"})
 _STRONG = (_ASKING | frozenset({"in", "en", "only", "solo", "solamente", "nomas", "need", "necesito", "better",
                                  "mejor", "to", "a", "al", "into"})) - frozenset({"i", "im", "yo", "we", "nosotros"})
+# A request to switch that names no language, in its own clause ("she reads English
+# better, switch it"): the language said of someone else in the message is the one asked for.
+_SWITCHING = frozenset({"switch", "change", "translate", "cambia", "cambie", "cambialo", "cambielo", "cambiamelo",
+                        "cambiemelo", "cambiar", "cambiarlo", "traduce", "traduzca", "traducelo", "traduzcalo"})
+_SWITCH_FILLER = frozenset({"it", "this", "them", "these", "can", "could", "would", "will", "ok", "okay", "the",
+                            "language", "idioma", "lo", "los", "la", "las", "me", "nos", "se", "el", "por", "si",
+                            "todo", "all", "just", "over", "now", "ya", "ahora"})
 _EXCLUDING = (("instead", "of"), ("rather", "than"), ("vez", "de"), ("lugar", "de"))
 _WINDOW = 4  # a negator this many words before the language still negates it
 
@@ -286,6 +293,12 @@ def _is_need(words: list[str], i: int) -> bool:
     return bool(near & _NEED_NEAR) or bool(set(words) & _NEED_ANYWHERE)
 
 
+def _bare_switch(words: list[str]) -> bool:
+    """A clause that asks to switch and says nothing else ("switch it", "cámbielo por
+    favor"); "change the topic" names what to change."""
+    return bool(set(words) & _SWITCHING) and all(w in _SWITCHING or w in _ASKING or w in _SWITCH_FILLER for w in words)
+
+
 def requested_language(text: str | None) -> str | None:
     """"en"/"es": the language the parent asks for. Negated languages ("I don't read
     Spanish", "no hablo inglés") are excluded, and negating one when speaking of oneself
@@ -301,6 +314,7 @@ def requested_language(text: str | None) -> str | None:
     negated: set[str] = set()
     asked_for: set[str] = set()  # named in a clause that asks ("I want it in Spanish")
     reported: set[str] = set()  # named in a clause that says something else ("it came in English")
+    someone_reads: set[str] = set()  # what someone else reads, or does not ("she only reads Spanish")
     other = {"en": "es", "es": "en"}
     clauses = _clauses(text[:MAX_CHARS])
     only_names = all(t in names or t in _STRONG or t in _ASKING for c in clauses for t, _ in c)
@@ -316,7 +330,11 @@ def requested_language(text: str | None) -> str | None:
                 negated.add(lang)
                 if not (about_someone or set(words) & _THIRD_PERSON_VERBS) or asking:
                     implied.add(other[lang])
+                else:
+                    someone_reads.add(other[lang])
             elif about_someone and not asking:
+                if set(words) & _STRONG:
+                    someone_reads.add(lang)
                 continue
             elif only_names or set(words) & _STRONG:
                 strong.add(lang)
@@ -336,4 +354,5 @@ def requested_language(text: str | None) -> str | None:
             return asked.pop()
         if asked:
             return None
-    return None
+    switch_asked = any(_bare_switch([t for t, _ in clause]) for clause in clauses)
+    return someone_reads.pop() if switch_asked and len(someone_reads) == 1 else None

@@ -157,6 +157,14 @@ REQUESTS = [
     # both named: the one in the clause that asks, not the one the bot wrote in
     ("me salió todo en inglés, lo quiero en español", "es"),
     ("it came in english, i want it in spanish", "es"),
+    # what someone else reads, then a bare request to switch in its own clause
+    ("ella lee mejor el inglés, cámbielo", "en"),
+    ("mi mamá no lee inglés, cámbielo por favor", "es"),
+    ("my grandma is the one reading these, she only reads spanish, can you switch", "es"),
+    ("he reads english better. switch it please", "en"),
+    ("change the topic, she only speaks english at school", None),  # not a bare switch
+    ("mi hijo solo habla inglés, puede ayudarme con la lectura?", None),  # no switch asked
+    ("she only reads spanish, switch to attendance", None),
     ("quiero en inglés y en español", None),
     ("English please", "en"),
     ("english", "en"),
