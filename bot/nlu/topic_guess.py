@@ -161,6 +161,11 @@ def _index(lang: str) -> tuple[dict[str, dict[str, float]], dict[str, str], dict
     return weights, words_seen, names
 
 
+def warm_up(lang: str) -> None:
+    """Builds the language's index now (about a second), not on a parent's message."""
+    _index(_lang(lang))
+
+
 def _unblocked_text(text: str, lang: str) -> str:
     """The message without the spans the lexicon says are never a topic ("what's for
     lunch", "when is the soccer game")."""

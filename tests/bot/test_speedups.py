@@ -71,3 +71,56 @@ def test_install_is_idempotent():
     check = RemoteAction._validate_action_result
     speedups.install()
     assert RemoteAction._validate_action_result is check
+
+
+# --------------------------------------------------------------------------- IntentRegression._create_X
+def featurized(words: list[int], chars: list[int], dense: list[float] | None = None):
+    """A message as the pipeline's featurizers leave it: per-token sequence features and a
+    sentence row from each of two sparse featurizers (word and character n-grams), maybe a
+    dense one."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={TEXT: "some text"})
+    for origin, counts in (("words", words), ("chars", chars)):
+        row = scipy.sparse.coo_matrix(np.array([counts], dtype=float))
+        message.add_features(Features(scipy.sparse.coo_matrix(np.ones((2, len(counts)))), "sequence", TEXT, origin))
+        message.add_features(Features(row, "sentence", TEXT, origin))
+    if dense is not None:
+        message.add_features(Features(np.array([dense]), "sentence", TEXT, "dense"))
+    return message
+
+
+def regression():
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from bot.rasa.components import IntentRegression
+
+    config = {**IntentRegression.get_default_config()}
+    return IntentRegression(config, "intents", LocalModelStorage("/tmp"), Resource("intents"))
+
+
+@pytest.mark.parametrize("dense", [None, [0.5, -1.0]])
+def test_the_feature_matrix_is_rasa_s(dense):
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    messages = [featurized([1, 0, 2], [0, 0, 1, 3], dense), featurized([0, 0, 0], [1, 1, 0, 0], dense),
+                featurized([4, 1, 0], [0, 2, 0, 0], dense)]
+    ours = regression()._create_X(messages)
+    theirs = LogisticRegressionClassifier._create_X(regression(), messages)
+    assert ours.shape == theirs.shape == (3, 7 + (2 if dense else 0))
+    assert (ours != theirs).nnz == 0
+
+
+def test_a_message_with_no_features_gets_no_intent():
+    from bot.rasa.components import has_features
+
+    assert has_features(featurized([0, 1, 0], [0, 0, 0, 0]))
+    assert not has_features(featurized([0, 0, 0], [0, 0, 0, 0]))
+    blank = featurized([0, 0, 0], [0, 0, 0, 0])
+    regression().process([blank])
+    assert blank.get("intent") == {"name": None, "confidence": 0.0}
