@@ -157,3 +157,236 @@ def test_danger_fires(text):
 )
 def test_ordinary_talk_with_a_frightening_word_is_not_danger(text):
     assert not any(ex.is_crisis(text, lang) for lang in ("en", "es"))
+
+
+# --------------------------------------------------------------------------- round: worries in more words
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # 1A: a run of substitutes, a class out of control, a worn-out teacher, the principal
+        # in the classrooms, a report of all Ds
+        ("she has had 5 different subs in english this year", "1A"),
+        ("a different substitute every week in his science class", "1A"),
+        ("the classroom is out of control and nobody stops it", "1A"),
+        ("her teacher is checked out and the kids do whatever they want", "1A"),
+        ("does the assistant principal ever walk into classrooms during lessons", "1A"),
+        ("i'd like someone to observe how the teachers teach reading", "1A"),
+        ("he brought home straight ds this quarter", "1A"),
+        ("her grades slipped a lot after winter break", "1A"),
+        # 1B: a language program by its language, getting into magnet or gifted
+        ("does any school nearby have a japanese immersion track", "1B"),
+        ("how do kids get into the magnet here", "1B"),
+        ("she missed the gate cutoff and we want a retest", "1B"),
+        ("he's totally bored in class, the work is too easy", "1B"),
+        # 1C: pulled out of the regular class, an ignored plan, cancelled services,
+        # newcomers, no home
+        ("they pull her out of the general ed classroom every afternoon", "1C"),
+        ("his accommodations are being ignored by the sub", "1C"),
+        ("the school keeps cancelling her therapy minutes", "1C"),
+        ("is there a newcomer program for kids from guatemala", "1C"),
+        ("we're living out of our van right now, can the school help", "1C"),
+        ("we are homeless and he keeps changing schools", "1C"),
+        # 1D: what the child wants to be
+        ("my son wants to become a mechanic one day", "1D"),
+        ("she dreams of becoming a pilot", "1D"),
+        ("he wants to study engineering in college someday", "1D"),
+        ("what classes should she take if she likes medicine", "1D"),
+        # 2A: a gay or trans child, mocking and roasting, drills, belonging
+        ("my daughter is bisexual and some kids are cruel about it", "2A"),
+        ("will the teachers have her back if kids say things", "2A"),
+        ("boys keep making fun of his shoes", "2A"),
+        ("they get called names in the hallway", "2A"),
+        ("the older kids roast him every morning", "2A"),
+        ("the earthquake alarm drill confused the kinder kids", "2A"),
+        ("he feels like he doesn't belong in that class", "2A"),
+        ("the safety side of joy and wellness", "2A"),
+        # 2B: counselors and therapists, grief, a child who is down, a family break-up
+        ("do they have counselors or psychologists on campus", "2B"),
+        ("she's been grieving since her grandma passed away", "2B"),
+        ("he just hasn't been himself lately", "2B"),
+        ("my daughter has been feeling down for weeks", "2B"),
+        ("we're going through a divorce and she's struggling with it", "2B"),
+        # 2C: a child who disrupts, is the mean one, fell out with a friend
+        ("the teacher says she's disruptive during lessons", "2C"),
+        ("he is never in his seat, he's out of his seat all day", "2C"),
+        ("my son is mean to other kids at recess", "2C"),
+        ("she fell out with her whole friend group", "2C"),
+        # 2D: a made-up illness, hating to go, the letters, getting there
+        ("he fakes a headache every friday", "2D"),
+        ("she begs to stay home almost every day", "2D"),
+        ("we got a truancy notice, what happens now", "2D"),
+        ("i can't get her to school on time since i start work at 6", "2D"),
+        # 3A: a say in decisions, parents not invited, no reply from the teacher
+        ("families should have a voice in how the budget is spent", "3A"),
+        ("parents rarely get invited to school events", "3A"),
+        ("her teacher and i never got along", "3A"),
+        ("her teacher never texts back", "3A"),
+        ("i feel invisible at pickup, the staff only talk to her mom", "3A"),
+        # 3B: nobody picks up, finding out from social media, buried in paper
+        ("the school never picks up the phone", "3B"),
+        ("we found out about the closure from instagram", "3B"),
+        ("we are buried in flyers and emails from that school", "3B"),
+        ("a ton of portals and logins to keep straight", "3B"),
+    ],
+)
+def test_worries_in_more_words(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # school logistics with a topic's word: the event, the chaperone, allergies, a
+        # scrape, the bus, a child called out sick, things to bring
+        "do parents chaperone the 6th grade camp",
+        "is the classroom peanut free",
+        "her food allergies, who do i tell",
+        "a tiny scrape at recess, do they call home for that",
+        "the bus never came, route 12",
+        "how do i report him absent, he's got a cold",
+        "can she bring her pokemon cards for show and tell",
+        "who do i call about the bus",
+        # the pillar's own name is not 2B
+        "joy and wellness",
+        # not a child who belongs nowhere / not grief
+        "the fire alarm went off during lunch, should i pick him up",
+        "who can i talk to",
+    ],
+)
+def test_logistics_give_no_topic(text):
+    assert ex.extract_topic(text, "en") is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("she's in the eighth now", "8"),
+        ("he's in the 10th", "10"),
+    ],
+)
+def test_a_bare_ordinal_after_in_the(text, expected):
+    assert ex.extract_grade(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does my son need for the 8th grade trip",  # the grade of an event
+        "it was the first week of school",
+    ],
+)
+def test_an_events_grade_is_not_the_childs(text):
+    assert ex.extract_grade(text, "en") is None
+
+
+def test_nothing_special_is_no_need():
+    assert ex.extract_needs("nothing special, a pretty normal kid", "en") == ["none"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an adult who keeps hitting; children locked in or unfed; a child who comes home hurt
+        "the aide keeps shoving the little ones",
+        "the coach kept slapping the boys at practice",
+        "a neighbor's toddler is locked in the garage while she works",
+        "nobody feeds them at home",
+        "she comes home bruised every weekend",
+        "her rib is cracked and she won't say how",
+        "her back is black and blue",
+        "he grabbed her by the hair",
+        "they won't let her eat when she's bad",
+    ],
+)
+def test_more_danger_fires(text):
+    assert ex.is_crisis(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the coach keeps hitting the ball to the kids",
+        "we got locked out of the parent portal",
+        "she gets fed up with homework every night",
+        "these forms are killing me, let's return to the last step",
+        "since her grandma died she just isn't herself",
+        "a few classmates roast him in the group chat",
+        "he bumped his knee at recess",
+    ],
+)
+def test_more_ordinary_talk_is_not_danger(text):
+    assert not ex.is_crisis(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("he still sounds out every word", "1A"),
+        ("option b under academic excellence", "1B"),
+        ("priority c under joy and wellness", "2C"),
+        ("why are the kids in the gifted program all from one neighborhood", "1B"),
+        ("the work never challenges her", "1B"),
+        ("is there tutoring for students who are struggling in algebra", "1C"),
+        ("the school doesn't have any tutoring after school", "1C"),
+        ("there is no aide for the special ed class", "1C"),
+        ("the yard supervisors yell at the kids all the time", "2A"),
+        ("i want the school to honor every culture, not only in one month", "2A"),
+        ("she keeps posting mean things about my daughter", "2A"),
+        ("older boys laugh at him on the bus", "2A"),
+        ("she is so anxious about the state test", "2B"),
+        ("he's always arguing with classmates", "2C"),
+        ("my 10th grader hardly goes to school anymore", "2D"),
+        ("how do i build a relationship with the maestra", "3A"),
+        ("the school never sends anything in tagalog", "3B"),
+        ("the notices never come in korean", "3B"),
+    ],
+)
+def test_worries_in_more_words_2(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm writing to ask about the program",  # the parent writing, not a child's writing
+        "they filmed an anti-bullying video at school, can i get a copy",
+    ],
+)
+def test_more_logistics_and_meta_give_no_topic(text):
+    assert ex.extract_topic(text, "en") is None
+
+
+def test_a_reading_level_is_not_the_grade():
+    assert ex.extract_grade("he's in 5th but reads at a 3rd grade level", "en") == "5"
+
+
+def test_a_grade_spelled_as_a_number_word():
+    assert ex.extract_grade("seven grade", "en") == "7"
+
+
+@pytest.mark.parametrize("text", ["found out my daughter started cuttin", "i think she's been cuting"])
+def test_misspelt_cutting_fires(text):
+    assert ex.is_crisis(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("my 12th grader is short on credits", "1D"),
+        ("the cafeteria pasta at that school is honestly inedible", "2B"),
+    ],
+)
+def test_worries_in_more_words_3(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she's a junior and might not pass algebra",
+        "he's in 3rd, will he even be reading by summer",
+        "my 9th grader is crying about her grades",
+    ],
+)
+def test_a_doubt_before_the_topic_is_a_worry(text):
+    assert ex.worry_spans(text, "en")

@@ -20,6 +20,11 @@ from bot.nlu import extract as ex
         # the parent, a bus or a countdown: no need of the child
         ("cuántos días faltan para las vacaciones", []),
         ("el camión de la ruta 5 siempre llega tarde", []),
+        ("mi niña ya es gifted desde primero", ["gifted"]),
+        ("sigue siendo english learner en quinto", ["english_learner"]),
+        ("mi sobrino todavía no sabe inglés", ["english_learner"]),
+        ("el condado me lo dio hace un año", ["foster_youth"]),
+        ("tengo la custodia temporal de mi nieta", ["foster_youth"]),
         ("se hace el que no oye", []),
     ],
 )
@@ -81,6 +86,62 @@ def test_needs_es_phrasings(text, expected):
         ("liderazgo con impacto", "3C"),
         ("los maestros andan agotados", "5C"),
         ("me va a matar del coraje, ya lleva muchas faltas", "2D"),
+        # reading, the state test, a subject going badly
+        ("se atora cuando lee en voz alta", "1A"),
+        ("se tropieza con cada palabra larga", "1A"),
+        ("no comprende lo que lee aunque lee rápido", "1A"),
+        ("no conoce ni las vocales", "1A"),
+        ("cómo les fue en el examen estatal", "1A"),
+        ("los preparan para las pruebas de fin de año?", "1A"),
+        ("en lectura anda bajo y nadie me avisó nada", "1A"),
+        # after-school activities, tutoring, credits, still learning English
+        ("qué actividades hay después de clase para los de tercero", "1B"),
+        ("algo más que puras tareas, como un club de ajedrez", "1B"),
+        ("tutoring después de la escuela para los que van atrasados", "1C"),
+        ("cómo puede recuperar las materias que tronó", "1C"),
+        ("reprobó álgebra y quiere reponer el crédito", "1C"),
+        ("la niña aprende inglés todavía y no le entiende a la maestra", "1C"),
+        # A-G, after high school, applications, careers
+        ("cuántas clases le faltan para graduarse", "1D"),
+        ("qué va a hacer saliendo de la preparatoria", "1D"),
+        ("no ha mandado ninguna aplicación y ya es senior", "1D"),
+        ("solicitudes para la universidad, nadie le ayuda", "1D"),
+        ("quiere ser ingeniera y no sabe qué clases tomar", "1D"),
+        # lockdowns, culture, name-calling, crossings, stereotypes
+        ("tuvieron lockdown ayer, cómo lo manejaron con los niños", "2A"),
+        ("qué protocolos de emergencia tienen", "2A"),
+        ("qué hacen si hay un terremoto en plena clase", "2A"),
+        ("no respetan nuestras tradiciones", "2A"),
+        ("le dicen enano todos los días", "2A"),
+        ("los carros van volando enfrente de la escuela", "2A"),
+        ("la esquina de la escuela no tiene crossing guard", "2A"),
+        ("a los muchachos los ven como delincuentes por su ropa", "2A"),
+        # grief, low spirits
+        ("anda sin ánimo desde que falleció su tío", "2B"),
+        ("la veo muy decaída, hay psicóloga?", "2B"),
+        # behavior, attendance
+        ("mi hija no se queda quieta en clase", "2C"),
+        ("no para de platicar en clase", "2C"),
+        ("qué hacen para que no falten los niños", "2D"),
+        ("se duerme tarde y al otro día no se levanta", "2D"),
+        # parents taken into account, the school-family relationship
+        ("a los padres no nos toman en cuenta", "3A"),
+        ("cómo es la relación entre la escuela y las familias", "3A"),
+        ("nunca puedo ir a las juntas por mi trabajo", "3A"),
+        ("que incluyan a los papás que trabajan de día", "3A"),
+        # reaching the office, technology help, flyers late
+        ("no hay forma de contactar a la oficina", "3B"),
+        ("que nos enseñen a usar la computadora a los papás", "3B"),
+        ("no tenemos soporte técnico para la laptop", "3B"),
+        ("los volantes llegan todos rotos en la mochila", "3B"),
+        ("el psicólogo nomás viene una vez al mes", "2B"),
+        ("hay pasantías para los de la prepa?", "1D"),
+        ("más field trips para los de primaria", "1B"),
+        ("en la oficina nadie habla nuestra lengua", "3B"),
+        ("lo empujan en la fila todos los días", "2A"),
+        ("le roban su lonche en el recreo", "2A"),
+        ("hay demasiados alumnos en su salón", "1A"),
+        ("todavía no conozco a su maestra", "3A"),
     ],
 )
 def test_topic_es_phrasings(text, expected):
@@ -98,6 +159,14 @@ def test_topic_es_phrasings(text, expected):
         "mañana hay clases o no?",
         "cuántos días de clase quedan",
         "van a hacer simulacro el martes?",
+        "cómo lo apunto en la lista de espera del magnet",
+        "cómo actualizo mi número de teléfono en la escuela",
+        "nos mudamos, cómo cambio a mi hija de escuela",
+        "conoce un pediatra que hable español por aquí",
+        "ya subieron las notas al portal?",
+        "se raspó el codo en el patio y me mandaron una hoja, la tengo que firmar?",
+        "cuándo es el simulacro de terremoto",
+        "qué laptop le compro para la secundaria",
     ],
 )
 def test_logistics_es_are_blocked(text):
@@ -116,6 +185,16 @@ def test_logistics_es_are_blocked(text):
         "me pasa la tarea que se perdió cuando estuvo malo?",
         "se ahoga cuando se pone ansioso, tiene plan 504",
         "se ahoga de los nervios antes de los exámenes",
+        "a mi hijo lo tratan de pandillero por su corte de pelo",
+        "juega videojuegos de pistolas toda la noche",
+        "puede llevar su espada de plástico al festival?",
+        "le quitaron la pistolita de juguete en el salón",
+        "le interesan las armas medievales, hay club de historia?",
+        "quiere ser policía para traer pistola como su papá",
+        "mejor matemos ese tema y vemos otro",
+        "gracias, me salvaste la vida con esto",
+        "ando muerto de cansancio, mañana sigo",
+        "se le torció el tobillo en el recreo",
     ],
 )
 def test_not_crisis_es_phrasings(text):
@@ -131,7 +210,32 @@ def test_not_crisis_es_phrasings(text):
         "un señor le dijo a mi hija que la va a matar",
         "mi hija dice que se quiere morir",
         "hay una amenaza de tiroteo en la escuela de mi hijo",
+        "mi hijo dijo 'mejor me voy para siempre y así ya no les doy problemas'",
+        "dice que así ya no sería una carga para nadie",
+        "el primo de mi esposo se mete al cuarto de mi niña en la noche",
+        "un señor de internet quiere que mi hija vaya sola a un motel",
+        "le ofrecieron dinero a mi hijo por instagram para verse",
+        "un maestro le torció el brazo a mi hijo",
+        "ya fuimos con la policía y no la encuentran",
+        "llevo dos días sin saber de mi hija",
     ],
 )
 def test_still_crisis_es(text):
     assert ex.is_crisis(text, "es")
+
+
+# --------------------------------------------------------------------------- grades
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("le tocaba cuarto pero repitió, va en tercero", "3"),
+        ("supuestamente debería estar en sexto, pero está en quinto", "5"),
+        ("ya está en la prepa, en el último año", "12"),
+        ("a qué hora salen los de kinder", None),
+        ("los de tk tienen recreo aparte?", None),
+        ("cómo se llama la maestra de tercero", None),
+        ("ola k tal", None),
+    ],
+)
+def test_grade_es_phrasings(text, expected):
+    assert ex.extract_grade(text, "es") == expected
