@@ -353,8 +353,7 @@ class SafetyOverride(UntrainedComponent):
             if not text or _is_payload(text):
                 continue
             verdict = safety_verdict(
-                # Both languages, always: a missed danger signal costs far more than a false alarm.
-                lexicon_fired=any(extract.is_crisis(text, lang) for lang in LANGUAGES),
+                lexicon_fired=lexicon_sees_danger(text),
                 intent_name=(message.get(INTENT) or {}).get("name"),
                 entities=message.get(ENTITIES, []) or [],
                 score=message.get(CRISIS_SCORE),
@@ -369,6 +368,14 @@ class SafetyOverride(UntrainedComponent):
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != CRISIS_INTENT]
                 set_intent(message, ranking[0]["name"] if ranking else "choose_topic")
         return messages
+
+
+def lexicon_sees_danger(text: str) -> bool:
+    """The crisis lexicon fires in either language. Both, always: a missed danger signal
+    costs far more than a false alarm. A language the entities were not read in is
+    matched for danger alone (its crisis patterns and their blocks)."""
+    read = message_languages(text)
+    return any(extract.is_crisis(text, lang, alone=lang not in read) for lang in LANGUAGES)
 
 
 CRISIS, OVERRULED = "crisis", "overruled"

@@ -3024,3 +3024,28 @@ def test_danger_in_a_child_s_words_or_misspelt_fires(text, lang):
 def test_ordinary_mishaps_and_grief_do_not_fire(text, lang):
     assert not ex.is_crisis(text, lang)
     assert not ex.is_crisis(text, "es" if lang == "en" else "en")
+
+
+def _crisis_data_texts(lang: str) -> list[str]:
+    import yaml
+
+    data = yaml.safe_load((ex.LEXICON_DIR.parents[2] / "data" / "crisis" / f"{lang}.yml").read_text(encoding="utf-8"))
+    groups = [texts for section in data.values() for texts in (section.values() if isinstance(section, dict) else [section])]
+    return [text for texts in groups for text in texts]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_crisis_pipeline_alone_gives_the_full_pipeline_s_verdict(lang):
+    """is_crisis(alone=True) matches only the crisis patterns and their blocks: on every
+    crisis-model example (danger and ordinary talk with frightening words, both
+    languages), with each language's patterns, it must agree with the full lexicon's
+    reading. (Run once over every table of this file too, it agreed on all; that took a
+    minute, so the tables are left to the tests above.)"""
+    texts = _crisis_data_texts("en") + _crisis_data_texts("es")
+    fired = 0
+    for text in texts:
+        full = ex.is_crisis(text, lang)
+        assert ex.is_crisis(text, lang, alone=True) == full, text
+        fired += full
+    assert 0 < fired < len(texts)  # both verdicts were compared
+    assert len(ex._pipeline(lang, "crisis").meta) < len(ex._pipeline(lang).meta) / 2
