@@ -68,11 +68,17 @@ _fold = folded  # lowercase without accents: parents often skip them
 
 @functools.cache
 def _pipeline(lang: str, only: str | None = None) -> _Pipeline:
-    """The language's tokenizer, lemmas and Matcher; with `only` a label, a Matcher of that
-    label's patterns and the blocks that name it (the same verdicts for that label, for
-    a fraction of the matching)."""
+    """The language's tokenizer, lemmas and Matcher; with `only` a label, the same
+    tokenizer and lemmas with a Matcher of that label's patterns and the blocks that name
+    it (the same verdicts for that label, for a fraction of the matching)."""
+    nlp, lemmas = _language(lang)
+    return _matching(nlp, lemmas, lang, only)
+
+
+@functools.cache
+def _language(lang: str) -> tuple[Any, Any]:
+    """(spaCy's blank pipeline with the lookup lemmatizer, its lemma table or None)."""
     import spacy  # deferred: importing spaCy is slow (thinc may pull in TensorFlow)
-    from spacy.matcher import Matcher
     from spacy.pipeline import Lemmatizer
 
     nlp = spacy.blank(lang)
@@ -93,6 +99,11 @@ def _pipeline(lang: str, only: str | None = None) -> _Pipeline:
         # so <miss> patterns then only match the base form ("miss", not "missing").
         if "lemmatizer" in nlp.pipe_names:
             nlp.remove_pipe("lemmatizer")
+    return nlp, lemmas
+
+
+def _matching(nlp: Any, lemmas: Any, lang: str, only: str | None) -> _Pipeline:
+    from spacy.matcher import Matcher
 
     lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
     if only is not None:
