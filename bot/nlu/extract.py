@@ -362,6 +362,8 @@ def extract_all(text: str, lang: str = "en") -> list[dict]:
     for entity, label in ENTITIES.items():
         if entity != "need":
             best = _best(text, lang, label)
+            if label == "topic":
+                best = _worried_about(text, lang, best)
             if best:
                 found.append((entity, best[0]))
     order = list(ENTITIES)
@@ -370,6 +372,17 @@ def extract_all(text: str, lang: str = "en") -> list[dict]:
         {"entity": e, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start : m.end]}
         for e, m in found
     ]
+
+
+def _worried_about(text: str, lang: str, topics: list[Match]) -> list[Match]:
+    """A topic read from the words of the child's need comes after one the parent's worry
+    names: in "she's in second grade, still learning English, and I worry about her
+    reading" the topic is her reading, not English learners (the need is kept as such)."""
+    if not topics or not any(_overlap(topics[0], need) for need in _need_matches(text, lang)):
+        return topics
+    worries = worry_spans(text, lang)
+    after = [m for m in topics if worries and m.start >= worries[0][0]]
+    return after + [m for m in topics if m not in after]
 
 
 def blocked_spans(text: str, lang: str = "en", label: str = "topic") -> list[tuple[int, int]]:

@@ -1870,3 +1870,16 @@ def test_every_pattern_compiles(lang):
                 except ValueError as error:
                     errors.append(f"{label}/{value}: {error}")
     assert errors == []
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    # a longer topic in the child's details, then the worry: the worry names the topic
+    ("mi hija está en segundo grado, todavía está aprendiendo inglés y me preocupa su lectura", "es", "1A"),
+    ("she's in second grade, still learning english, and i'm worried about her reading", "en", "1A"),
+    # the worry is the detail itself, or there is no worry cue: the longest topic words
+    ("me preocupa que todavía está aprendiendo inglés", "es", "1C"),
+    ("todavía está aprendiendo inglés y lee poquito", "es", "1C"),
+])
+def test_the_topic_after_the_worry_cue_comes_first(text, lang, expected):
+    priorities = [e["value"] for e in ex.extract_all(text, lang) if e["entity"] == "priority"]
+    assert priorities == [expected]
