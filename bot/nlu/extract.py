@@ -358,12 +358,13 @@ def is_crisis(text: str, lang: str = "en", alone: bool = False) -> bool:
 def extract_all(text: str, lang: str = "en") -> list[dict]:
     """Rasa-style entities (grade, need per need, priority, pillar, language) with
     offsets into the original text, ordered by position."""
-    found = [("need", m) for m in _need_matches(text, lang)]
+    needs = _need_matches(text, lang)
+    found = [("need", m) for m in needs]
     for entity, label in ENTITIES.items():
         if entity != "need":
             best = _best(text, lang, label)
             if label == "topic":
-                best = _worried_about(text, lang, best)
+                best = _worried_about(text, lang, best, needs)
             if best:
                 found.append((entity, best[0]))
     order = list(ENTITIES)
@@ -374,11 +375,11 @@ def extract_all(text: str, lang: str = "en") -> list[dict]:
     ]
 
 
-def _worried_about(text: str, lang: str, topics: list[Match]) -> list[Match]:
+def _worried_about(text: str, lang: str, topics: list[Match], needs: list[Match]) -> list[Match]:
     """A topic read from the words of the child's need comes after one the parent's worry
     names: in "she's in second grade, still learning English, and I worry about her
     reading" the topic is her reading, not English learners (the need is kept as such)."""
-    if not topics or not any(_overlap(topics[0], need) for need in _need_matches(text, lang)):
+    if not topics or not any(_overlap(topics[0], need) for need in needs):
         return topics
     worries = worry_spans(text, lang)
     after = [m for m in topics if worries and m.start >= worries[0][0]]

@@ -27,7 +27,7 @@ conversation to English. A code-switched message follows its sentence's language
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -157,9 +157,10 @@ def _leader(scores: dict[str, int]) -> tuple[str | None, int]:
     return ("en" if margin > 0 else "es" if margin < 0 else None), abs(margin)
 
 
+@lru_cache(maxsize=4096)
 def detect_language(text: str | None) -> str | None:
     """"en" or "es" when the text clearly is that language (enough to switch a running
-    conversation), else None."""
+    conversation), else None. Cached: every NLU component asks it of the same message."""
     found = _evidence(text)
     if found is None or len(found.words) < MIN_WORDS:
         return None
