@@ -126,6 +126,7 @@ test: lint test-unit test-api test-deploy validate test-dialogue test-integratio
 benchmarks: train setup-api
 	@$(PY) benchmarks/nlu.py
 	@$(PY) benchmarks/crisis_thresholds.py --model $(MODELS_DIR)/family-guide.tar.gz
+	@$(PY) benchmarks/topic_guess.py
 	@$(PY) benchmarks/language_detection.py
 	@$(PY) benchmarks/latency.py
 	@$(API_VENV)/bin/python benchmarks/sms_cost.py
