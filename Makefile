@@ -127,6 +127,7 @@ benchmarks: train setup-api
 	@$(PY) benchmarks/nlu.py
 	@$(PY) benchmarks/crisis_thresholds.py --model $(MODELS_DIR)/family-guide.tar.gz
 	@$(PY) benchmarks/topic_guess.py
+	@$(PY) benchmarks/matcher.py
 	@$(PY) benchmarks/language_detection.py
 	@$(PY) benchmarks/latency.py
 	@$(API_VENV)/bin/python benchmarks/sms_cost.py

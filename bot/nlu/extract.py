@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from bot.nlu.anchored_matcher import AnchoredMatcher
 from bot.text import folded
 
 LANGS = ("en", "es")
@@ -103,8 +104,16 @@ def _language(lang: str) -> tuple[Any, Any]:
 
 
 def _matching(nlp: Any, lemmas: Any, lang: str, only: str | None) -> _Pipeline:
-    from spacy.matcher import Matcher
+    patterns, meta, typos = compiled_lexicon(nlp, lang, only)
+    matcher = AnchoredMatcher(nlp.vocab)
+    for key, pats in patterns.items():
+        matcher.add(key, pats)
+    return _Pipeline(nlp, matcher, meta, lemmas, typos)
 
+
+def compiled_lexicon(nlp: Any, lang: str, only: str | None = None) -> tuple[dict[str, list], dict, dict]:
+    """(Matcher key -> its token patterns, key -> (label, value, context at start, at
+    end), label -> typo words and their exceptions) from the language's lexicon."""
     lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
     if only is not None:
         lexicon = _sections_for(lexicon, only)
@@ -121,10 +130,7 @@ def _matching(nlp: Any, lemmas: Any, lang: str, only: str | None) -> _Pipeline:
                 key = f"{label}|{value}|{left}|{right}"
                 meta[key] = (label, str(value), left, right)
                 patterns.setdefault(key, []).append(tokens)
-    matcher = Matcher(nlp.vocab, validate=True)
-    for key, pats in patterns.items():
-        matcher.add(key, pats)
-    return _Pipeline(nlp, matcher, meta, lemmas, typos)
+    return patterns, meta, typos
 
 
 def _sections_for(lexicon: dict, label: str) -> dict:
