@@ -297,6 +297,13 @@ def _overlap(a: Match, b: Match) -> bool:
     return a.i < b.j and b.i < a.j
 
 
+def _blocks(block: Match, m: Match) -> bool:
+    """A block overlapping a match drops it, unless the match holds the whole block and more:
+    "mejor me mato" is danger though the idiom block takes "me mato" alone."""
+    inside = m.i <= block.i and block.j <= m.j and m.j - m.i > block.j - block.i
+    return _overlap(block, m) and not inside
+
+
 def _best(text: Any, lang: Any, label: str, alone: bool = False) -> list[Match]:
     """Non-overlapping matches for label, best first: longest, then earliest. `alone`: read
     with the label's own pipeline (when nothing else is read from the text in this language)."""
@@ -308,7 +315,7 @@ def _best(text: Any, lang: Any, label: str, alone: bool = False) -> list[Match]:
     kept: list[Match] = []
     for m in sorted(matches, key=lambda m: (m.i - m.j, m.i)):
         wanted = m.label == label or (short and m.label == f"{label}_short")
-        if wanted and not any(_overlap(m, o) for o in blocks + kept):
+        if wanted and not any(_overlap(m, o) for o in kept) and not any(_blocks(o, m) for o in blocks):
             kept.append(m)
     return kept
 

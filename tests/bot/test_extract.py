@@ -644,3 +644,19 @@ def test_a_grade_the_child_has_left_is_not_the_childs_grade(text, lang, expected
     assert ex.extract_grade(text, lang) == expected
     grades = [e["value"] for e in ex.extract_all(text, lang) if e["entity"] == "grade"]
     assert grades == ([expected] if expected else [])
+
+
+# --------------------------------------------------------------------------- blocks
+def _span(i: int, j: int, label: str = "crisis") -> ex.Match:
+    return ex.Match(label, "x", i, j, i * 3, j * 3)
+
+
+@pytest.mark.parametrize(("block", "match", "dropped"), [
+    (_span(1, 3, "block"), _span(1, 3), True),   # the same words: "me mato" the idiom
+    (_span(1, 4, "block"), _span(1, 3), True),   # the block reads more: "me mato estudiando"
+    (_span(2, 4, "block"), _span(1, 3), True),   # they cross
+    (_span(1, 3, "block"), _span(0, 3), False),  # the match holds the block and more: "mejor me mato"
+    (_span(3, 5, "block"), _span(0, 3), False),  # apart
+])
+def test_a_block_drops_what_it_overlaps_unless_the_match_holds_it_and_more(block, match, dropped) -> None:
+    assert ex._blocks(block, match) is dropped
