@@ -143,7 +143,7 @@ def wanted_reply_language(message: dict, lang: str) -> str:
 
 def first_reply_language(parse: dict) -> str:
     """The language slot after a new conversation's first message, as domain.yml and
-    actions/language.py fill it: the language written (clearly, else likely), else the
+    actions/slot_mappings.py fill it: the language written (clearly, else likely), else the
     one asked for (action_change_language), else the default (English)."""
     found = {e["entity"]: e["value"] for e in parse.get("entities") or []}
     if parse.get("intent", {}).get("name") == "change_language" and found.get("language"):

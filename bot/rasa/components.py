@@ -21,7 +21,7 @@
   parent who writes in Spanish is answered in Spanish without being asked; a message
   with some evidence but not enough to switch a running conversation ("gracias")
   adds `likely_language`, which the slot takes only while it has no language yet
-  (actions/language.py). The language a parent ASKS for ("I don't read Spanish,
+  (actions/slot_mappings.py). The language a parent ASKS for ("I don't read Spanish,
   English please") is the `language` entity, read by bot.nlu.language, not the last
   language named.
 Both are deterministic and untrained; the spaCy pipelines load lazily on first use.

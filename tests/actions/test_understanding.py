@@ -264,7 +264,7 @@ async def test_a_language_switch_outside_a_form_brings_the_menu_back_in_the_new_
 
 
 # --------------------------------------------------------------------------- language
-from actions.language import ValidateSlotMappings, language_to_keep  # noqa: E402
+from actions.slot_mappings import ValidateSlotMappings, language_to_keep  # noqa: E402
 from actions.validation import slot_before_latest_message  # noqa: E402
 
 

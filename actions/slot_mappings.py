@@ -1,4 +1,5 @@
-"""The slot mappings' checks outside the form: the conversation's language from what the
+"""The slot mappings' checks outside the form (Rasa runs one action_validate_slot_mappings
+for every slot, so they share this module): the conversation's language from what the
 parent writes, and the needs a "no" to another question must not erase.
 
 The NLU's language detector (bot/rasa/components.py) marks a message that is clearly one
