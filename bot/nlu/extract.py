@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from bot.nlu.anchored_matcher import AnchoredMatcher
+from bot.nlu.lexicons import load_lexicon
 from bot.text import folded
 
 LANGS = ("en", "es")
-LEXICON_DIR = Path(__file__).parent / "lexicon"
 # "<label>_short" patterns (bare "3", "no", "second", "teachers") count only in messages of
 # at most this many words: in a longer message they are too likely to mean something else.
 SHORT_MAX = {"grade": 3, "need": 3, "pillar": 4, "topic": 3}
@@ -114,7 +111,7 @@ def _matching(nlp: Any, lemmas: Any, lang: str, only: str | None) -> _Pipeline:
 def compiled_lexicon(nlp: Any, lang: str, only: str | None = None) -> tuple[dict[str, list], dict, dict]:
     """(Matcher key -> its token patterns, key -> (label, value, context at start, at
     end), label -> typo words and their exceptions) from the language's lexicon."""
-    lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    lexicon = load_lexicon(lang)
     if only is not None:
         lexicon = _sections_for(lexicon, only)
     typos = {

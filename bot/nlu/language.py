@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
+from bot.nlu.lexicons import load_lexicon
 from bot.text import without_accents
 
 MIN_WORDS = 2  # detect_language: a one-word reply keeps the current language
@@ -195,7 +193,6 @@ def first_language(text: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- asking for one
-LEXICON_DIR = Path(__file__).parent / "lexicon"
 _BARRIER = frozenset({",", ".", ";", ":", "!", "?", "¿", "¡", "…", "(", ")", "/", "-",
                       "but", "pero", "and", "y", "because", "porque", "cuz", "bc", "so", "although", "though",
                       "aunque", "pues"})
@@ -250,7 +247,7 @@ def _language_names() -> dict[str, str]:
     (one-word entries; the same names extract_language() matches)."""
     names: dict[str, str] = {}
     for lang in ("en", "es"):
-        lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+        lexicon = load_lexicon(lang)
         for value, entries in (lexicon.get("language") or {}).items():
             for entry in entries:
                 if isinstance(entry, str) and " " not in entry.strip():

@@ -24,12 +24,12 @@ import re
 from collections import Counter, defaultdict
 from functools import cache
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from bot.guide.model import load_guide
 from bot.i18n import translate
 from bot.nlu import extract
+from bot.nlu.lexicons import load_lexicon
 from bot.text import blank_spans
 from bot.text import folded as _fold
 
@@ -110,7 +110,7 @@ def _all_words(text: str) -> str:
 def _lexicon_words(lang: str) -> dict[str, list[str]]:
     """{priority id: the words of its topic patterns in the lexicon} (phrase entries only:
     every a|b alternative and <lemma>, without the syntax)."""
-    lexicon = yaml.safe_load((extract.LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    lexicon = load_lexicon(lang)
     found: dict[str, list[str]] = {}
     for section in ("topic", "topic_short"):
         for pid, entries in (lexicon.get(section) or {}).items():

@@ -9,6 +9,7 @@ evaluation set.
 import pytest
 
 from bot.nlu import extract as ex
+from bot.nlu.lexicons import LEXICON_DIR
 
 LANGS = ("en", "es")
 
@@ -2983,7 +2984,7 @@ def test_typo_words_have_no_ordinary_neighbours(lang):
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    spec = yaml.safe_load((ex.LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))["typo"]["crisis"]
+    spec = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))["typo"]["crisis"]
     words = [ex._fold(w) for w in spec["words"]]
     known = set(words) | {ex._fold(w) for w in spec.get("except", []) + spec.get("also", [])}
     unexpected = []
@@ -3029,7 +3030,7 @@ def test_ordinary_mishaps_and_grief_do_not_fire(text, lang):
 def _crisis_data_texts(lang: str) -> list[str]:
     import yaml
 
-    data = yaml.safe_load((ex.LEXICON_DIR.parents[2] / "data" / "crisis" / f"{lang}.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((LEXICON_DIR.parents[2] / "data" / "crisis" / f"{lang}.yml").read_text(encoding="utf-8"))
     sections = [section.values() if isinstance(section, dict) else [section] for section in data.values()]
     return [text for texts in sections for group in texts for text in group]
 

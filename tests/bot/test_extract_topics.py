@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from bot.nlu import extract as ex
+from bot.nlu.lexicons import LEXICON_DIR
 
 # (message, language, priority or None). None: out of scope or no topic at all.
 TOPICS = [
@@ -1848,7 +1849,7 @@ def test_every_priority_code_is_understood(pid, lang):
 def test_no_pattern_is_cut_short_by_a_yaml_comment(lang):
     """YAML reads " #" as the start of a comment: a pattern with "#" (any number) in the
     middle must be quoted, or it silently loses its tail ("<miss> # days" -> "<miss>")."""
-    path = ex.LEXICON_DIR / f"{lang}.yml"
+    path = LEXICON_DIR / f"{lang}.yml"
     bad = [line for line in path.read_text(encoding="utf-8").splitlines()
            if re.match(r"^\s+- [^\"'\[{#]", line) and re.search(r"\s#(\s|$)", line.split("  #")[0])]
     assert bad == []
@@ -1859,7 +1860,7 @@ def test_every_pattern_compiles(lang):
     import spacy
 
     nlp = spacy.blank(lang)
-    lexicon = yaml.safe_load((ex.LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+    lexicon = yaml.safe_load((LEXICON_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
     lexicon.pop("typo", None)
     errors = []
     for label, values in lexicon.items():
