@@ -275,6 +275,11 @@ def worried_detail_corrected(intent: str | None, text: str | None, entities: lis
     return "choose_topic" if any(start <= topics[0]["start"] for start, _ in worries) else None
 
 
+def rule_corrected(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> str | None:
+    """The intent the rule-based reading corrects the classifier's to, or None."""
+    return topicless_choice_corrected(intent, text, entities) or worried_detail_corrected(intent, text, entities)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class FallbackRescue(UntrainedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
@@ -287,8 +292,7 @@ class FallbackRescue(UntrainedComponent):
             if reads_as_school_name(message.get(TEXT), intent.get("confidence") or 0.0, entities):
                 set_intent(message, "inform")
                 continue
-            corrected = topicless_choice_corrected(intent.get("name"), message.get(TEXT), entities) or \
-                worried_detail_corrected(intent.get("name"), message.get(TEXT), entities)
+            corrected = rule_corrected(intent.get("name"), message.get(TEXT), entities)
             if corrected:
                 set_intent(message, corrected)
                 continue
@@ -365,8 +369,10 @@ class SafetyOverride(UntrainedComponent):
             if verdict == CRISIS:
                 set_intent(message, CRISIS_INTENT)
             elif verdict == OVERRULED:
+                # The classifier's next reading, corrected as FallbackRescue corrects its first.
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) or [] if r.get("name") != CRISIS_INTENT]
-                set_intent(message, ranking[0]["name"] if ranking else "choose_topic")
+                intent = ranking[0]["name"] if ranking else "choose_topic"
+                set_intent(message, rule_corrected(intent, text, message.get(ENTITIES, []) or []) or intent)
         return messages
 
 

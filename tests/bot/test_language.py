@@ -391,6 +391,30 @@ def test_a_crisis_only_the_classifier_saw_in_a_topic_is_overruled(intent, entiti
 
 
 @pytest.mark.parametrize(
+    "ranking, text, entities, expected",
+    [
+        # the classifier's next reading is corrected as FallbackRescue corrects its first
+        (["crisis", "choose_topic"], "when is the lunch menu", [], "out_of_scope"),
+        (["crisis", "choose_topic", "inform"], "she's in 4th grade",
+         [{"entity": "grade", "value": "4", "start": 9, "end": 18}], "inform"),
+        # nothing to correct: the next reading stands
+        (["crisis", "greet"], "good afternoon, I'm a parent here", [], "greet"),
+    ],
+)
+def test_an_overruled_crisis_takes_the_next_reading_corrected(ranking, text, entities, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa.components import SafetyOverride
+
+    message = Message(data={"text": text, "entities": entities, "crisis_score": 0.01,
+                            "intent": {"name": ranking[0], "confidence": 0.5},
+                            "intent_ranking": [{"name": name, "confidence": 0.5 - 0.1 * k}
+                                               for k, name in enumerate(ranking)]})
+    SafetyOverride().process([message])
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(
     "intent, text, entities, expected",
     [
         ("choose_topic", "she's in 4th grade and has an iep",
