@@ -332,3 +332,193 @@ def test_a_grade_spelled_as_a_number_word():
 )
 def test_a_doubt_before_the_topic_is_a_worry(text):
     assert ex.worry_spans(text, "en")
+
+
+# --------------------------------------------------------------------------- the ninth set's round
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # 1A: math facts a grade should have by now
+        ("she still doesn't know her multiplication facts", "1A"),
+        ("he is in 3rd and can't do the times tables", "1A"),
+        ("my kid still can't spell simple words", "1A"),
+        # 1B: hands-on and outdoor learning
+        ("they never take the kids outside for science", "1B"),
+        ("no hands on experiments, just the textbook", "1B"),
+        ("is there a folklorico group for the little ones", "1B"),
+        # 1C: a tutor the family cannot pay for
+        ("we can't afford tutoring for her", "1C"),
+        ("private tutors are too expensive for us", "1C"),
+        # 1D: which classes count, paying for college
+        ("what classes count for the uc system", "1D"),
+        ("how do we pay for college", "1D"),
+        # 2A: the walk to school, the blacktop in the heat, a mocking video
+        ("my son walks past a vacant lot to get to school", "2A"),
+        ("the walk home from school is sketchy", "2A"),
+        ("there is no crosswalk by the gate", "2A"),
+        ("the blacktop is scorching by noon", "2A"),
+        ("they posted a humiliating video of him", "2A"),
+        # 2D: can't get up for school
+        ("she can't wake up in time for school", "2D"),
+        ("he won't get up for school no matter what", "2D"),
+        # 3A
+        ("parents should have a real say here", "3A"),
+        ("are there parent coffees at this school", "3A"),
+        # 3B: the family's language, not understanding what comes home
+        ("can somebody translate the iep papers in armenian", "3B"),
+        ("is there anyone who speaks tagalog in the office", "3B"),
+        ("i don't understand what the school sends home", "3B"),
+        ("the letters are always in english", "3B"),
+        ("i call and nobody answers", "3B"),
+        # 3C..5D in parents' words, and misspelt names
+        ("leading 4 impact", "3C"),
+        ("how does lausd work with local nonprofits", "3C"),
+        ("honering prespectives", "3D"),
+        ("do they ever ask parents what we think", "3D"),
+        ("the roof is leaking and there are roaches in the classroom", "4B"),
+        ("the bathrooms look so run down", "4B"),
+        ("sustanable budgeting", "4C"),
+        ("they cut the music teacher due to the budget", "4C"),
+        ("half our block switched to a charter", "4D"),
+        ("why should parents stay with lausd", "4D"),
+        ("the district keeps losing families", "4D"),
+        ("we need more black teachers", "5A"),
+        ("the staff don't look like our students", "5A"),
+        ("proffesional developmnt for staff", "5B"),
+        ("what training do the staff get", "5B"),
+        ("the teachers are really stressed and tired", "5C"),
+        ("who takes care of the teachers", "5C"),
+        ("how is the principal evaluated", "5D"),
+    ],
+)
+def test_worries_of_the_ninth_round(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("joy n wellness", "2"),
+        ("joy wellnes", "2"),
+        ("operacional efectivness", "4"),
+        ("the pillar about staff", "5"),
+    ],
+)
+def test_misspelt_pillar_names(text, expected):
+    assert ex.extract_pillar(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("she's in tercero", "3"),
+        ("he is in quinto at the new school", "5"),
+        ("my daughter is in 2do", "2"),
+        ("he is in octavo", "8"),
+        ("cuarto grado", "4"),
+    ],
+)
+def test_a_spanish_grade_in_an_english_message(text, expected):
+    assert ex.extract_grade(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3-B",  # a priority code, not 3rd grade
+        "leadin 4 impact",
+        "someone said they will hurt everybody in 7th grade",  # a threat to a grade
+        "the 6th grade hallway smells",
+    ],
+)
+def test_not_the_childs_grade(text):
+    assert ex.extract_grade(text, "en") is None
+
+
+def test_none_of_the_teachers_is_no_need_answer():
+    assert ex.extract_needs("none of the teachers speak spanish", "en") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # logistics: a thing left somewhere, a tournament, a doctor, phones, homework to write
+        "she dropped her water bottle at the yard",
+        "he forgot his jacket in the gym",
+        "is there a soccer tournament next month",
+        "any good dentist near our house",
+        "are students allowed to use phones at lunch",
+        "can you help him finish his essay",
+        "his science project is due monday",
+        "where do i get a tb test to volunteer",
+        "when is the canned food drive",
+        "this saved me so much time, thanks",
+        # a person is still danger, not a lost thing (crisis is checked apart)
+        "we have a new crossing time for pickup",
+    ],
+)
+def test_logistics_give_no_topic(text):
+    assert ex.extract_topic(text, "en") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my neighbor leaves her kids locked in the house all day",
+        "the little ones are shut in their room without food",
+        "the toddler is left alone while she goes out",
+        "somebody wrote they will shoot up the 8th grade hallway",
+        "HE DIDNT COME HOME LAST NIGHT",
+    ],
+)
+def test_danger_of_the_ninth_round_fires(text):
+    assert ex.is_crisis(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he stays up shooting zombies on his xbox",
+        "she loves shooter games",
+        "he shoots hoops every day after school",
+        "my son wants to shoot a video for his media class",
+        "they said he can't come back until the vaccine form is in",
+        "she can't come back to class until we bring the doctor's note",
+        "he locks himself in his room to play games",
+    ],
+)
+def test_games_films_and_forms_are_not_danger(text):
+    assert not any(ex.is_crisis(text, lang) for lang in ("en", "es"))
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("no sidewalks on the way and the cars speed by", "2A"),
+        ("the route to school passes a vacant lot", "2A"),
+        ("she can't get out of bed in time for school", "2D"),
+        ("they called about him being tardy again", "2D"),
+        ("i'd like to be the parent rep for our class", "3A"),
+        ("i don't understand how the school system works here", "3B"),
+        ("does the district partner with local nonprofits", "3C"),
+        ("they should listen to what students want", "3D"),
+        ("the district should stop families from leaving", "4D"),
+        ("there are so few male teachers", "5A"),
+        ("hi preformance standards", "5D"),
+    ],
+)
+def test_more_worries_of_the_ninth_round(text, expected):
+    assert ex.extract_topic(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm nervous about meeting the principal tomorrow",
+        "his laptop from school has a broken keyboard, who fixes it",
+        "do i need a tb test to help in the classroom",
+        "we're collecting coats for the coat drive",
+    ],
+)
+def test_more_logistics_give_no_topic(text):
+    assert ex.extract_topic(text, "en") is None
