@@ -262,17 +262,17 @@ def topicless_choice_corrected(intent: str | None, text: str | None, entities: l
 
 
 def worried_detail_corrected(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> str | None:
-    """`inform` that gives a detail and then a worry about a topic ("she's in second grade,
-    still learning english, and i'm worried about her reading") chooses that topic: the
-    worry (the lexicon's `worry` section) comes before the topic's words. Without the cue
-    an inform's topic words are usually its details ("GATE", "misses a lot of school")."""
+    """`inform` that gives a detail and a worry about a topic chooses that topic: "she's in
+    second grade, still learning english, and i'm worried about her reading", or "he has
+    been missing a lot of school and i'm worried about it" (the lexicon's `worry`
+    section, before the topic's words or after them). Without the cue an inform's topic
+    words are usually its details ("GATE", "misses a lot of school")."""
     if intent != "inform" or not text:
         return None
-    topics = [e for e in entities if e.get("entity") == "priority"]
-    if not topics:
+    if not any(e.get("entity") == "priority" for e in entities):
         return None
-    worries = [m for lang in message_languages(text) for m in extract.worry_spans(text, lang)]
-    return "choose_topic" if any(start <= topics[0]["start"] for start, _ in worries) else None
+    worried = any(extract.worry_spans(text, lang) for lang in message_languages(text))
+    return "choose_topic" if worried else None
 
 
 def rule_corrected(intent: str | None, text: str | None, entities: list[dict[str, Any]]) -> str | None:
@@ -299,8 +299,8 @@ class FallbackRescue(UntrainedComponent):
             if intent.get("name") != FALLBACK_INTENT:
                 continue
             rescued = rescued_intent(entities)
-            if rescued:
-                set_intent(message, rescued)
+            if rescued:  # a detail rescued from the fallback may still come with a worry
+                set_intent(message, worried_detail_corrected(rescued, message.get(TEXT), entities) or rescued)
         return messages
 
 

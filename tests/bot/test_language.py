@@ -441,6 +441,8 @@ def test_a_topic_chosen_without_a_topic_is_the_detail_or_the_question(intent, te
         ("inform", "she's in second grade, still learning english, and i'm worried about her reading", "choose_topic"),
         ("inform", "va en tercero y me preocupa su lectura", "choose_topic"),
         ("inform", "what worries me is his math, he's in 4th", "choose_topic"),
+        ("inform", "my daughter has been missing a lot of school and that worries me", "choose_topic"),
+        ("inform", "falta mucho a la escuela y eso me preocupa", "choose_topic"),
         ("inform", "she's in the GATE program", None),  # a detail whose words name a topic: no worry
         ("inform", "he misses a lot of days because of his asthma", None),
         ("inform", "she is in 5th and she is an english learner", None),  # no topic at all
@@ -451,3 +453,18 @@ def test_a_detail_and_then_a_worry_chooses_the_topic(intent, text, expected):
     from bot.rasa.components import entities_in, worried_detail_corrected
 
     assert worried_detail_corrected(intent, text, entities_in(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my daughter keeps missing school and i'm worried about it", "choose_topic"),  # the worry names the topic
+    ("he misses a lot of days because of his asthma", "inform"),  # a detail: no worry
+])
+def test_a_detail_rescued_from_the_fallback_keeps_its_worry(text, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa.components import FallbackRescue, entities_in
+
+    message = Message(data={"text": text, "entities": entities_in(text),
+                            "intent": {"name": "nlu_fallback", "confidence": 0.4}})
+    FallbackRescue().process([message])
+    assert message.get("intent")["name"] == expected
